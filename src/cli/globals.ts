@@ -1,0 +1,65 @@
+/**
+ * Global options, resolved and checked before anything touches AWS or the state file.
+ */
+import { UsageError } from '../errors.js';
+import * as v from '../util/validate.js';
+
+/** As commander parses them (see program.ts). */
+export interface RawGlobals {
+  readonly state?: string;
+  readonly region?: string;
+  readonly profile?: string;
+  readonly endpointUrl?: string;
+  readonly json?: boolean;
+  readonly yes?: boolean;
+  readonly verbose?: boolean;
+  readonly name?: string;
+}
+
+export interface Globals {
+  readonly statePath: string;
+  /** From --region, AWS_REGION or AWS_DEFAULT_REGION; the state and the profile come later. */
+  readonly explicitRegion?: string;
+  readonly profile?: string;
+  readonly endpoint?: string;
+  readonly json: boolean;
+  readonly yes: boolean;
+  readonly verbose: boolean;
+  readonly name?: string;
+}
+
+export const DEFAULT_STATE = './ecsctl.state.json';
+
+export function resolveGlobals(raw: RawGlobals, env: NodeJS.ProcessEnv = process.env): Globals {
+  const statePath = raw.state ?? env.ECSCTL_STATE ?? DEFAULT_STATE;
+  if (statePath.trim() === '') throw new UsageError('--state must not be empty');
+  const regionSource = raw.region !== undefined ? '--region' : env.AWS_REGION ? 'AWS_REGION' : 'AWS_DEFAULT_REGION';
+  const region = raw.region ?? (env.AWS_REGION || undefined) ?? (env.AWS_DEFAULT_REGION || undefined);
+  const endpointSource = raw.endpointUrl !== undefined ? '--endpoint-url' : 'AWS_ENDPOINT_URL';
+  const endpoint = raw.endpointUrl ?? (env.AWS_ENDPOINT_URL || undefined);
+  if (raw.profile !== undefined && !/^[\w.@+-]+$/.test(raw.profile)) throw new UsageError(`--profile ${JSON.stringify(raw.profile)} is not a profile name`);
+  return {
+    statePath,
+    explicitRegion: region === undefined ? undefined : v.region(region, regionSource),
+    profile: raw.profile ?? (env.AWS_PROFILE || undefined),
+    endpoint: endpoint === undefined ? undefined : v.endpointUrl(endpoint, endpointSource),
+    json: raw.json === true,
+    yes: raw.yes === true,
+    verbose: raw.verbose === true,
+    name: raw.name === undefined ? undefined : v.stackName(raw.name),
+  };
+}
+
+/** The region configured for the profile in ~/.aws/config, if any (read only when nothing else named one). */
+export async function profileRegion(profile: string | undefined): Promise<string | undefined> {
+  try {
+    const { loadSharedConfigFiles } = await import('@smithy/core/config');
+    const files = await loadSharedConfigFiles();
+    const name = profile ?? process.env.AWS_PROFILE ?? 'default';
+    const region = files.configFile?.[name]?.region ?? files.credentialsFile?.[name]?.region;
+    return region ? v.region(region, `the region of profile ${name}`) : undefined;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    return undefined;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The errors ecsctl expects, each knowing its exit code. Anything else reaching main() is a bug
+ * (or an AWS/Docker failure not yet classified) and exits 1 with its message on one line.
+ */
+export const ExitCode = {
+  Ok: 0,
+  /** An operation failed: AWS, Docker, a rollout, a resource ecsctl will not touch. */
+  Failed: 1,
+  /** Usage or invalid input; no AWS call was made. */
+  Usage: 2,
+  /** The state file is corrupt, locked, of an unknown version or of another region/stack. */
+  State: 3,
+  /** Waited longer than the timeout allowed. */
+  Timeout: 4,
+  /** Interrupted (SIGINT) or the user declined. */
+  Interrupted: 130,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export interface EcsctlErrorOptions {
+  readonly cause?: unknown;
+  /** One sentence telling the user what to do next. */
+  readonly hint?: string;
+}
+
+export abstract class EcsctlError extends Error {
+  abstract readonly exitCode: ExitCode;
+  readonly hint?: string;
+
+  constructor(message: string, options: EcsctlErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.hint = options.hint;
+  }
+}
+
+/** Bad flags, arguments or input files. Thrown before any AWS call. */
+export class UsageError extends EcsctlError {
+  readonly exitCode = ExitCode.Usage;
+}
+
+/** The state file cannot be used as it is. It is never overwritten when this is thrown. */
+export class StateError extends EcsctlError {
+  readonly exitCode = ExitCode.State;
+}
+
+/** An AWS call or a Docker operation failed, or AWS is in a state ecsctl will not proceed from. */
+export class OperationError extends EcsctlError {
+  readonly exitCode = ExitCode.Failed;
+}
+
+/** A same-named resource exists that this stack did not create: never adopted, never changed. */
+export class ForeignResourceError extends EcsctlError {
+  readonly exitCode = ExitCode.Failed;
+}
+
+export class WaitTimeoutError extends EcsctlError {
+  readonly exitCode = ExitCode.Timeout;
+}
+
+export class InterruptedError extends EcsctlError {
+  readonly exitCode = ExitCode.Interrupted;
+}
+
+/** A prerequisite step has not been run yet (nothing recorded in the state). */
+export function missingStep(what: string, command: string): UsageError {
+  return new UsageError(`no ${what} recorded in the state file`, { hint: `Run \`ecsctl ${command}\` first.` });
+}

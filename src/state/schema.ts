@@ -1,0 +1,83 @@
+/**
+ * The state file's shape (version 1). One stack per file. Every section is optional and is
+ * written the moment the AWS call that creates its resource returns, so a crash at any point
+ * leaves a file from which a rerun converges. No section may ever hold a secret.
+ *
+ * Objects are "loose": keys this version does not know are kept on rewrite rather than dropped,
+ * so a resource recorded by a newer ecsctl of the same state version is never forgotten.
+ */
+import { z } from 'zod';
+
+export const STATE_VERSION = 1;
+
+const id = z.string().min(1);
+
+export const StateSchema = z.looseObject({
+  version: z.literal(STATE_VERSION),
+  /** The stack name, given once with --name and kept here. */
+  name: z.string().min(2).max(28),
+  region: z.string().min(1),
+  repository: z.looseObject({ name: id, uri: id, arn: id }).optional(),
+  /** The image the task definition should run: pushed by `image push`, or given with --image. */
+  image: z
+    .looseObject({
+      uri: id,
+      tag: z.string().optional(),
+      digest: z.string().optional(),
+      /** Where it was pushed when that was not the ECR hostname (`--registry`). */
+      registry: z.string().optional(),
+    })
+    .optional(),
+  cluster: z.looseObject({ name: id, arn: id }).optional(),
+  network: z
+    .looseObject({
+      vpcId: id,
+      subnets: z.array(z.looseObject({ id, az: id })),
+    })
+    .optional(),
+  lbSecurityGroup: z.looseObject({ id, name: id }).optional(),
+  instanceSecurityGroup: z.looseObject({ id, name: id }).optional(),
+  instanceRole: z.looseObject({ roleName: id, profileName: id, roleArn: z.string().optional(), profileArn: z.string().optional() }).optional(),
+  instances: z
+    .looseObject({
+      ids: z.array(id),
+      ami: z.string().optional(),
+      type: z.string().optional(),
+    })
+    .optional(),
+  logGroup: z.looseObject({ name: id, retentionDays: z.number().int().optional() }).optional(),
+  taskDefinition: z
+    .looseObject({
+      family: id,
+      arn: id,
+      revision: z.number().int(),
+      containerName: id,
+      containerPort: z.number().int(),
+    })
+    .optional(),
+  targetGroup: z.looseObject({ name: id, arn: id }).optional(),
+  loadBalancer: z.looseObject({ name: id, arn: id, dnsName: z.string() }).optional(),
+  listener: z.looseObject({ arn: id, port: z.number().int() }).optional(),
+  service: z.looseObject({ name: id, arn: id }).optional(),
+});
+
+export type State = z.infer<typeof StateSchema>;
+
+/** What a step records. A key set to `undefined` removes that section (the resource is gone). */
+export type StatePatch = { [K in Exclude<keyof State, 'version' | 'name' | 'region'>]?: State[K] | undefined };
+
+export function emptyState(name: string, region: string): State {
+  return { version: STATE_VERSION, name, region };
+}
+
+export function applyPatch(state: State, patch: StatePatch): State {
+  const next: Record<string, unknown> = { ...state, ...patch };
+  for (const [k, v] of Object.entries(next)) if (v === undefined) delete next[k];
+  return next as State;
+}
+
+/** The sections that name live resources, in the order `status` and `down` talk about them. */
+export const RESOURCE_KEYS = [
+  'repository', 'image', 'cluster', 'network', 'lbSecurityGroup', 'instanceSecurityGroup', 'instanceRole',
+  'instances', 'logGroup', 'taskDefinition', 'targetGroup', 'loadBalancer', 'listener', 'service',
+] as const satisfies readonly (keyof State)[];

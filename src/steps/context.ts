@@ -1,0 +1,16 @@
+import type { Clients } from '../aws/clients.js';
+import type { StateHandle } from '../state/store.js';
+import type { Reporter } from '../ui/reporter.js';
+import type { Clock } from '../util/poll.js';
+
+/** Everything a step may touch. Tests pass mocked clients, a memory state and an instant clock. */
+export interface StepContext extends Clock {
+  readonly aws: Clients;
+  readonly report: Reporter;
+  readonly state: StateHandle;
+  /** Aborted on SIGINT: steps stop starting new work; in-flight calls finish and are recorded. */
+  readonly signal?: AbortSignal;
+}
+
+/** The stack name, from the state (set once by --name). */
+export const stackOf = (ctx: StepContext): string => ctx.state.current.name;

@@ -1,0 +1,110 @@
+/**
+ * What `taskdef register` registers, from flags or from the walkthrough's
+ * register-task-definition JSON. Checked here, before any AWS call.
+ */
+import { readFile } from 'node:fs/promises';
+import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+import * as v from '../util/validate.js';
+
+export interface TaskDefinitionFlags {
+  readonly family: string;
+  readonly containerName: string;
+  /** Undefined: use the image recorded by `image push`. */
+  readonly image?: string;
+  readonly containerPort: number;
+  readonly memory: number;
+  readonly cpu: number;
+  readonly env: readonly (readonly [string, string])[];
+}
+
+/** The walkthrough's shape: bridge networking, one essential container, a dynamic host port. */
+export function taskDefinitionFromFlags(f: TaskDefinitionFlags & { image: string }): RegisterTaskDefinitionCommandInput {
+  return {
+    family: f.family,
+    networkMode: 'bridge',
+    requiresCompatibilities: ['EC2'],
+    containerDefinitions: [
+      {
+        name: f.containerName,
+        image: f.image,
+        essential: true,
+        cpu: f.cpu,
+        memory: f.memory,
+        // hostPort 0: ECS picks a free ephemeral port per task, so many tasks share an instance.
+        portMappings: [{ containerPort: f.containerPort, hostPort: 0, protocol: 'tcp' }],
+        environment: f.env.map(([name, value]) => ({ name, value })),
+      },
+    ],
+  };
+}
+
+const PortMapping = z.looseObject({
+  containerPort: z.number().int().min(1).max(65535),
+  hostPort: z.number().int().min(0).max(65535).optional(),
+  protocol: z.enum(['tcp', 'udp']).optional(),
+});
+
+const ContainerDefinition = z.looseObject({
+  name: z.string().regex(/^[a-zA-Z0-9_-]{1,255}$/, 'container names use letters, digits, - and _'),
+  image: z.string().min(1),
+  essential: z.boolean().optional(),
+  cpu: z.number().int().min(0).optional(),
+  memory: z.number().int().min(4).optional(),
+  memoryReservation: z.number().int().min(4).optional(),
+  portMappings: z.array(PortMapping).optional(),
+  environment: z.array(z.looseObject({ name: z.string(), value: z.string() })).optional(),
+});
+
+const TaskDefinitionFile = z.looseObject({
+  family: z.string().regex(/^[a-zA-Z0-9_-]{1,255}$/, 'family names use letters, digits, - and _').optional(),
+  networkMode: z.enum(['bridge', 'host', 'awsvpc', 'none']).optional(),
+  containerDefinitions: z.array(ContainerDefinition).min(1),
+});
+
+/**
+ * Reads a register-task-definition JSON file. `family` and the first container's image may be
+ * overridden by flags (the walkthrough's file carries a `<repo-uri>` placeholder).
+ */
+export async function taskDefinitionFromFile(path: string): Promise<RegisterTaskDefinitionCommandInput> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--file ${path} is not valid JSON: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const parsed = TaskDefinitionFile.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UsageError(`--file ${path} is not a task definition: ${issue.path.join('.') || 'top level'}: ${issue.message}`);
+  }
+  return parsed.data as RegisterTaskDefinitionCommandInput;
+}
+
+/** Applies the family, the image and the stack's defaults to a definition read from a file. */
+export function completeFromFile(
+  input: RegisterTaskDefinitionCommandInput,
+  overrides: { family?: string; image?: string },
+): RegisterTaskDefinitionCommandInput {
+  const [first, ...rest] = input.containerDefinitions ?? [];
+  const image = overrides.image ?? first?.image;
+  if (!image || /[<>\s]/.test(image)) {
+    throw new UsageError(`the task definition's image ${JSON.stringify(image ?? '')} is a placeholder or empty`, {
+      hint: 'Pass --image, or run `ecsctl image push` so the pushed image is used.',
+    });
+  }
+  v.imageRef(image, 'the task definition image');
+  return {
+    ...input,
+    family: overrides.family ?? input.family,
+    networkMode: input.networkMode ?? 'bridge',
+    containerDefinitions: [{ ...first!, image }, ...rest],
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * Input checks shared by every command. Each returns the parsed value or throws a UsageError
+ * whose message names the flag and the rule, so the CLI can print one line and exit 2
+ * before any AWS call.
+ */
+import ms from 'ms';
+import { UsageError } from '../errors.js';
+
+/** ECR, ECS, IAM, EC2 group names and — with `-lb`/`-tg` — the 32-character ELB limit all accept this. */
+export const STACK_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+export function stackName(value: string, flag = '--name'): string {
+  if (value.length < 2 || value.length > 28 || !STACK_NAME.test(value)) {
+    throw new UsageError(
+      `${flag} ${JSON.stringify(value)} is not a valid stack name: use 2-28 characters, lowercase letters, digits and single hyphens, starting with a letter`,
+    );
+  }
+  return value;
+}
+
+/** A whole number in [min, max]. Rejects "1e9", "1.5", "", "0x10" and anything beyond max. */
+export function integer(value: string, flag: string, min: number, max: number): number {
+  const n = /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+export function port(value: string, flag: string): number {
+  return integer(value, flag, 1, 65535);
+}
+
+/** "90s", "15m", "1h" or a plain number of seconds; returns milliseconds. */
+export function duration(value: string, flag: string, maxMs = 24 * 3600_000): number {
+  const text = value.trim();
+  const parsed = /^\d+$/.test(text) ? Number(text) * 1000 : /^\d+(\.\d+)?\s*(ms|s|m|h)$/.test(text) ? ms(text as ms.StringValue) : NaN;
+  if (!Number.isFinite(parsed) || parsed <= 0 || parsed > maxMs) {
+    throw new UsageError(`${flag} must be a duration such as 90s, 15m or 1h, got ${JSON.stringify(value)}`);
+  }
+  return parsed;
+}
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+export function region(value: string, source = '--region'): string {
+  if (!REGION.test(value)) throw new UsageError(`${source} ${JSON.stringify(value)} is not an AWS Region name (e.g. us-east-1)`);
+  return value;
+}
+
+export function endpointUrl(value: string, source = '--endpoint-url'): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`${source} ${JSON.stringify(value)} is not a URL (e.g. http://127.0.0.1:5000)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`${source} must be an http:// or https:// URL, got ${JSON.stringify(value)}`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+/** KEY=VALUE pairs, as in `--env PORT=8080`; the key must be a portable environment variable name. */
+export function keyValue(value: string, flag: string): [string, string] {
+  const eq = value.indexOf('=');
+  const key = eq > 0 ? value.slice(0, eq) : '';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError(`${flag} must look like KEY=VALUE, got ${JSON.stringify(value)}`);
+  return [key, value.slice(eq + 1)];
+}
+
+/**
+ * A container image reference as Docker accepts it: [host[:port]/]path[:tag][@sha256:digest].
+ * Kept strict (lowercase path, no spaces) because ECS fails late, at task start, on bad ones.
+ */
+const IMAGE_REF =
+  /^(?:(?:[a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+export function imageRef(value: string, flag = '--image'): string {
+  if (value.length > 255 || !IMAGE_REF.test(value)) {
+    throw new UsageError(`${flag} ${JSON.stringify(value)} is not a valid image reference (e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:v1)`);
+  }
+  return value;
+}
+
+/** An image tag as Docker accepts it. */
+export function imageTag(value: string, flag = '--tag'): string {
+  if (!/^[\w][\w.-]{0,127}$/.test(value)) throw new UsageError(`${flag} ${JSON.stringify(value)} is not a valid image tag`);
+  return value;
+}
+
+/** EC2-style IDs (vpc-…, subnet-…, sg-…, ami-…, i-…). */
+export function awsId(value: string, prefix: string, flag: string): string {
+  if (!new RegExp(`^${prefix}-[0-9a-f]{8,17}$`).test(value)) {
+    throw new UsageError(`${flag} ${JSON.stringify(value)} is not a ${prefix}- ID`);
+  }
+  return value;
+}
+
+/** ECS container and family names. */
+export function ecsName(value: string, flag: string): string {
+  if (!/^[a-zA-Z0-9_-]{1,255}$/.test(value)) throw new UsageError(`${flag} ${JSON.stringify(value)} may only use letters, digits, - and _`);
+  return value;
+}
+
+/** "a,b,c" → ["a","b","c"], each checked with `each`. */
+export function list<T>(value: string, flag: string, each: (v: string) => T): T[] {
+  const parts = value.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+  if (parts.length === 0) throw new UsageError(`${flag} needs at least one value`);
+  return parts.map(each);
+}

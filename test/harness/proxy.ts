@@ -1,0 +1,87 @@
+/**
+ * A small HTTP proxy in front of moto that sees every AWS call by service and operation and
+ * can delay it, hold it, or answer it itself. The crash tests hold a create call so the CLI can
+ * be killed between AWS acting and ecsctl recording; the fault suite answers a share of calls
+ * with throttling and 503s.
+ */
+import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+
+export interface Call {
+  /** "ECS", "EC2", … from the signing scope. */
+  readonly service: string;
+  /** "CreateCluster", "RunInstances", … */
+  readonly operation: string;
+  readonly body: string;
+}
+
+export type Decision =
+  | { readonly kind: 'pass' }
+  /** Forward, then wait before answering (AWS has acted; the caller has not heard yet). */
+  | { readonly kind: 'delay-response'; readonly ms: number }
+  | { readonly kind: 'respond'; readonly status: number; readonly headers?: Record<string, string>; readonly body: string };
+
+export interface Proxy {
+  readonly endpoint: string;
+  readonly calls: Call[];
+  close(): Promise<void>;
+}
+
+export function operationOf(headers: IncomingHttpHeaders, body: string): Call {
+  const auth = String(headers.authorization ?? '');
+  const scope = /Credential=[^/]+\/\d+\/[^/]+\/([^/]+)\//.exec(auth)?.[1] ?? 'unknown';
+  const target = headers['x-amz-target'];
+  const operation = typeof target === 'string'
+    ? target.split('.').pop()!
+    : new URLSearchParams(body).get('Action') ?? 'unknown';
+  return { service: scope.toUpperCase(), operation, body };
+}
+
+export async function startProxy(target: string, decide: (call: Call) => Decision = () => ({ kind: 'pass' })): Promise<Proxy> {
+  const upstream = new URL(target);
+  const calls: Call[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const call = operationOf(req.headers, body.toString());
+      calls.push(call);
+      const decision = decide(call);
+      if (decision.kind === 'respond') {
+        res.writeHead(decision.status, { 'content-type': 'application/json', ...decision.headers });
+        res.end(decision.body);
+        return;
+      }
+      const fwd = request(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+        (up) => {
+          const parts: Buffer[] = [];
+          up.on('data', (c: Buffer) => parts.push(c));
+          up.on('end', () => {
+            const send = () => {
+              res.writeHead(up.statusCode ?? 502, up.headers);
+              res.end(Buffer.concat(parts));
+            };
+            if (decision.kind === 'delay-response') setTimeout(send, decision.ms);
+            else send();
+          });
+        },
+      );
+      fwd.on('error', () => {
+        res.writeHead(502);
+        res.end();
+      });
+      fwd.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    calls,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
