@@ -73,8 +73,10 @@ export function keyValue(value: string, flag: string): [string, string] {
  * A container image reference as Docker accepts it: [host[:port]/]path[:tag][@sha256:digest].
  * Kept strict (lowercase path, no spaces) because ECS fails late, at task start, on bad ones.
  */
-const IMAGE_REF =
-  /^(?:(?:[a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+// A first component counts as a registry host only with a dot, a port or "localhost", as Docker decides.
+const HOST = String.raw`(?:localhost|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+|[a-zA-Z0-9-]+(?=:\d))(?::\d+)?`;
+const COMPONENT = String.raw`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`;
+const IMAGE_REF = new RegExp(String.raw`^(?:${HOST}\/)?${COMPONENT}(?:\/${COMPONENT})*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`);
 
 export function imageRef(value: string, flag = '--image'): string {
   if (value.length > 255 || !IMAGE_REF.test(value)) {

@@ -126,3 +126,15 @@ describe('taskdef', () => {
     expect(JSON.parse(ok.stdout).taskDefinition).toMatchObject({ family: 'td-testunit', containerName: 'testunit', containerPort: 8080 });
   });
 });
+
+describe('an unreachable endpoint', () => {
+  it('fails with one line naming the endpoint problem, after bounded retries, leaving no state', async () => {
+    const { freePort } = await import('../harness/moto.js');
+    const cwd = await mkdtemp(join(tmpdir(), 'ecsctl-e2e-'));
+    const result = await runCli(['repo', 'create', '--name', 'web'], { cwd, endpoint: `http://127.0.0.1:${await freePort()}` });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/cannot reach the AWS endpoint \(ECONNREFUSED\).*--endpoint-url/);
+    await expect(stat(join(cwd, 'ecsctl.state.json'))).rejects.toThrow();
+  });
+});
