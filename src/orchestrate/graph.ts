@@ -1,0 +1,136 @@
+/**
+ * Runs named tasks along their dependency graph: every task starts the moment all of its
+ * dependencies are done, so independent AWS work overlaps (CreateLoadBalancer goes out in the
+ * first seconds of `up` while images build and instances boot).
+ *
+ * On the first failure, or on SIGINT, no new task starts; tasks already running are allowed to
+ * finish (their create calls return and are recorded), then the run rejects. A rerun continues,
+ * because every task converges.
+ */
+import { InterruptedError } from '../errors.js';
+
+export interface Task<Id extends string = string> {
+  readonly id: Id;
+  readonly title: string;
+  readonly deps: readonly Id[];
+  /** Resolves with a short outcome ("created", "unchanged", "skipped: --image given", …). */
+  readonly run: (update: (detail: string) => void) => Promise<string>;
+}
+
+export type TaskStatus = 'waiting' | 'running' | 'done' | 'failed' | 'not started';
+
+export interface TaskEvent {
+  readonly id: string;
+  readonly title: string;
+  readonly status: TaskStatus;
+  readonly detail?: string;
+  readonly elapsedMs?: number;
+}
+
+export interface GraphObserver {
+  onChange(event: TaskEvent, all: readonly TaskEvent[]): void;
+}
+
+export interface GraphResult {
+  readonly outcomes: Record<string, string>;
+  readonly events: readonly TaskEvent[];
+}
+
+export class GraphError extends Error {
+  constructor(readonly failures: readonly { id: string; error: unknown }[], readonly events: readonly TaskEvent[]) {
+    super(failures.map((f) => `${f.id}: ${(f.error as Error)?.message ?? String(f.error)}`).join('; '));
+  }
+}
+
+/** Checks ids are unique, dependencies exist and there is no cycle; returns a topological order. */
+export function validateGraph<Id extends string>(tasks: readonly Task<Id>[]): Id[] {
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  if (byId.size !== tasks.length) throw new Error('internal: duplicate task id');
+  const order: Id[] = [];
+  const state = new Map<Id, 'visiting' | 'done'>();
+  const visit = (id: Id, path: Id[]) => {
+    const task = byId.get(id);
+    if (!task) throw new Error(`internal: ${path.at(-1)} depends on unknown task ${id}`);
+    if (state.get(id) === 'done') return;
+    if (state.get(id) === 'visiting') throw new Error(`internal: dependency cycle ${[...path, id].join(' → ')}`);
+    state.set(id, 'visiting');
+    for (const dep of task.deps) visit(dep, [...path, id]);
+    state.set(id, 'done');
+    order.push(id);
+  };
+  for (const t of tasks) visit(t.id, []);
+  return order;
+}
+
+export async function runGraph<Id extends string>(
+  tasks: readonly Task<Id>[],
+  o: { observer?: GraphObserver; signal?: AbortSignal; now?: () => number } = {},
+): Promise<GraphResult> {
+  validateGraph(tasks);
+  const now = o.now ?? Date.now;
+  const events = new Map<Id, TaskEvent>(tasks.map((t) => [t.id, { id: t.id, title: t.title, status: 'waiting' }]));
+  const started = new Map<Id, number>();
+  const outcomes: Record<string, string> = {};
+  const failures: { id: string; error: unknown }[] = [];
+  const running = new Map<Id, Promise<void>>();
+
+  const emit = (id: Id, patch: Partial<TaskEvent>) => {
+    const next = { ...events.get(id)!, ...patch };
+    events.set(id, next);
+    o.observer?.onChange(next, [...events.values()]);
+  };
+  const stopping = () => failures.length > 0 || o.signal?.aborted === true;
+
+  const launch = (task: Task<Id>) => {
+    started.set(task.id, now());
+    emit(task.id, { status: 'running' });
+    const p = task
+      .run((detail) => emit(task.id, { detail, elapsedMs: now() - started.get(task.id)! }))
+      .then(
+        (outcome) => {
+          outcomes[task.id] = outcome;
+          emit(task.id, { status: 'done', detail: outcome, elapsedMs: now() - started.get(task.id)! });
+        },
+        (error: unknown) => {
+          failures.push({ id: task.id, error });
+          emit(task.id, { status: 'failed', detail: (error as Error)?.message, elapsedMs: now() - started.get(task.id)! });
+        },
+      )
+      .finally(() => running.delete(task.id));
+    running.set(task.id, p);
+  };
+
+  for (;;) {
+    if (!stopping()) {
+      for (const task of tasks) {
+        if (events.get(task.id)!.status !== 'waiting') continue;
+        if (task.deps.every((d) => events.get(d)!.status === 'done')) launch(task);
+      }
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+
+  const all = [...events.values()];
+  for (const e of all) if (e.status === 'waiting') emit(e.id as Id, { status: 'not started' });
+  const finalEvents = [...events.values()];
+  if (failures.length > 0) throw new GraphError(failures, finalEvents);
+  if (o.signal?.aborted) throw new InterruptedError('interrupted: tasks in flight finished and were recorded; run the same command again to continue');
+  return { outcomes, events: finalEvents };
+}
+
+/** Which tasks would start together: "waves" of the graph, for the dry-run plan. */
+export function waves<Id extends string>(tasks: readonly Task<Id>[]): Id[][] {
+  validateGraph(tasks);
+  const level = new Map<Id, number>();
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  const depth = (id: Id): number => {
+    if (level.has(id)) return level.get(id)!;
+    const d = Math.max(-1, ...byId.get(id)!.deps.map(depth)) + 1;
+    level.set(id, d);
+    return d;
+  };
+  const out: Id[][] = [];
+  for (const t of tasks) (out[depth(t.id)] ??= []).push(t.id);
+  return out;
+}
