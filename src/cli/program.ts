@@ -6,6 +6,7 @@
 import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { registerCluster } from './commands/cluster.js';
+import { registerLogs } from './commands/logs.js';
 import { registerRepo } from './commands/repo.js';
 import { registerTaskdef } from './commands/taskdef.js';
 
@@ -40,5 +41,6 @@ Examples:
   registerRepo(program);
   registerCluster(program);
   registerTaskdef(program);
+  registerLogs(program);
   return program;
 }

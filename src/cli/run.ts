@@ -30,6 +30,8 @@ export interface CommandSpec<R> {
   readonly run: (ctx: StepContext, globals: Globals) => Promise<R>;
   /** Human-readable result for stdout; `--json` prints `R` as JSON instead. */
   readonly render?: (result: R) => string;
+  /** The step writes stdout itself as it goes (`logs`: a line, or with --json an NDJSON object, per event). */
+  readonly streamsOutput?: boolean;
 }
 
 export async function runCommand<R>(raw: RawGlobals, spec: CommandSpec<R>): Promise<void> {
@@ -68,6 +70,7 @@ export async function runCommand<R>(raw: RawGlobals, spec: CommandSpec<R>): Prom
         signal: controller.signal,
       };
       const result = await spec.run(ctx, globals);
+      if (spec.streamsOutput) return;
       if (globals.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else if (spec.render) {
         const text = spec.render(result);

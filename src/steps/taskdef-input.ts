@@ -3,7 +3,7 @@
  * register-task-definition JSON. Checked here, before any AWS call.
  */
 import { readFile } from 'node:fs/promises';
-import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
+import type { LogConfiguration, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import * as v from '../util/validate.js';
@@ -55,6 +55,7 @@ const ContainerDefinition = z.looseObject({
   memoryReservation: z.number().int().min(4).optional(),
   portMappings: z.array(PortMapping).optional(),
   environment: z.array(z.looseObject({ name: z.string(), value: z.string() })).optional(),
+  logConfiguration: z.looseObject({ logDriver: z.string().min(1), options: z.record(z.string(), z.string()).optional() }).optional(),
 });
 
 const TaskDefinitionFile = z.looseObject({
@@ -107,4 +108,61 @@ export function completeFromFile(
     networkMode: input.networkMode ?? 'bridge',
     containerDefinitions: [{ ...first!, image }, ...rest],
   };
+}
+
+/**
+ * awslogs names streams `<prefix>/<container>/<task ID>`; `ecsctl logs` reads the task ID from
+ * there. (Without a prefix, on EC2, streams are named after Docker container IDs.)
+ */
+export const LOG_STREAM_PREFIX = 'ecs';
+
+/** The group a stack's containers log to unless its task definition file names another. */
+export const defaultLogGroup = (stack: string): string => `/ecs/${stack}`;
+
+/** The walkthrough's logConfiguration: the awslogs driver, the stack's region, stream prefix `ecs`. */
+export function awslogsConfiguration(group: string, region: string): LogConfiguration {
+  return {
+    logDriver: 'awslogs',
+    options: { 'awslogs-group': group, 'awslogs-region': region, 'awslogs-stream-prefix': LOG_STREAM_PREFIX },
+  };
+}
+
+/**
+ * Settles where a definition's containers log. Containers without a logConfiguration get the
+ * awslogs driver to `fallbackGroup` (none with --no-logs); awslogs configurations missing a
+ * region or stream prefix get the stack's region and `ecs`; other drivers are left alone.
+ * Returns the one CloudWatch Logs group the containers write to, which must exist before a task
+ * starts (ECS fails the task otherwise). Throws a UsageError, before any AWS call, for a group in
+ * another region, an awslogs configuration without a group, or more than one group.
+ */
+export function withLogGroup(
+  input: RegisterTaskDefinitionCommandInput,
+  region: string,
+  fallbackGroup: string | undefined,
+): { taskDefinition: RegisterTaskDefinitionCommandInput; logGroup?: string } {
+  const groups = new Set<string>();
+  const containerDefinitions = (input.containerDefinitions ?? []).map((c) => {
+    const config = c.logConfiguration ?? (fallbackGroup ? awslogsConfiguration(fallbackGroup, region) : undefined);
+    if (!config || config.logDriver !== 'awslogs') return c;
+    const options = { ...config.options };
+    const group = options['awslogs-group'];
+    if (!group) throw new UsageError(`container ${c.name} logs with awslogs but names no "awslogs-group"`);
+    v.logGroupName(group, `container ${c.name}'s awslogs-group`);
+    const groupRegion = options['awslogs-region'] ?? region;
+    if (groupRegion !== region) {
+      throw new UsageError(`container ${c.name} sends its logs to region ${groupRegion}, but the stack is in ${region}`, {
+        hint: `Set "awslogs-region" to "${region}" in the file (or remove it).`,
+      });
+    }
+    groups.add(group);
+    options['awslogs-region'] = region;
+    options['awslogs-stream-prefix'] ??= LOG_STREAM_PREFIX;
+    return { ...c, logConfiguration: { ...config, options } };
+  });
+  if (groups.size > 1) {
+    throw new UsageError(`the task definition logs to ${groups.size} CloudWatch Logs groups (${[...groups].join(', ')}); ecsctl manages one per stack`, {
+      hint: 'Use the same "awslogs-group" for every container.',
+    });
+  }
+  return { taskDefinition: { ...input, containerDefinitions }, logGroup: [...groups][0] };
 }

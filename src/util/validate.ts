@@ -111,3 +111,30 @@ export function list<T>(value: string, flag: string, each: (v: string) => T): T[
   if (parts.length === 0) throw new UsageError(`${flag} needs at least one value`);
   return parts.map(each);
 }
+
+/** The only retention periods CloudWatch Logs accepts (PutRetentionPolicy rejects anything else). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+export function logRetentionDays(value: string, flag: string): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(n)) {
+    throw new UsageError(`${flag} must be one of CloudWatch Logs' retention periods (${LOG_RETENTION_DAYS.join(', ')} days), got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+/** CloudWatch Logs group names: 1-512 of letters, digits, _ - / . # */
+export function logGroupName(value: string, flag: string): string {
+  if (!/^[\w\-/.#]{1,512}$/.test(value)) throw new UsageError(`${flag} ${JSON.stringify(value)} is not a CloudWatch Logs group name (letters, digits, _ - / . #)`);
+  return value;
+}
+
+/**
+ * An ECS task ID (32 hex digits; older tasks have UUIDs), the start of one, or a task ARN, whose
+ * last segment is the ID. Returns the ID (or its start) in lowercase.
+ */
+export function taskId(value: string, flag: string): string {
+  const id = (/^arn:aws[\w-]*:ecs:[^:]+:\d{12}:task\/(?:[^/]+\/)?([^/]+)$/.exec(value)?.[1] ?? value).toLowerCase();
+  if (!/^[0-9a-f][0-9a-f-]{0,35}$/.test(id)) throw new UsageError(`${flag} ${JSON.stringify(value)} is not an ECS task ID (hex digits, or the start of them) or task ARN`);
+  return id;
+}

@@ -12,6 +12,9 @@ interface RegisterOptions {
   cpu: number;
   env?: [string, string][];
   file?: string;
+  /** False with --no-logs. */
+  logs: boolean;
+  logRetentionDays?: number;
 }
 
 export function registerTaskdef(program: Command): void {
@@ -27,6 +30,8 @@ export function registerTaskdef(program: Command): void {
     .option('--cpu <units>', 'CPU units reserved for the container (1024 = one vCPU; 0 = no reservation).', parser((x, f) => v.integer(x, f, 0, 10_240), '--cpu'), 0)
     .option('--env <KEY=VALUE>', 'Environment variable for the container; repeat the flag for more.', collect(v.keyValue, '--env'))
     .option('--file <path>', 'Register this register-task-definition JSON instead (the walkthrough\'s file works as is).')
+    .option('--no-logs', 'Do not send container output to CloudWatch Logs (default: the awslogs driver to group /ecs/<stack>, created first; a --file container\'s own awslogs group is still created if missing).')
+    .option('--log-retention-days <days>', 'Days CloudWatch Logs keeps the events: 1, 3, 5, 7, 14, 30, 60, 90, … 3653 (default: 7, or the value set before).', parser(v.logRetentionDays, '--log-retention-days'))
     .addHelpText('after', examples('taskdef register --image 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:v0.1', 'taskdef register --file td.json --env GREETING=hello'))
     .action(async (opts: RegisterOptions, cmd: Command) => {
       const globals = globalsOf(cmd);
@@ -34,9 +39,10 @@ export function registerTaskdef(program: Command): void {
       // A file is read and checked before anything else happens.
       const fromFile = opts.file ? await input.taskDefinitionFromFile(opts.file) : undefined;
       await runCommand(globals, {
-        command: 'taskdef register', services: ['ecs'], mutates: true, createsStack: true,
+        command: 'taskdef register', services: ['ecs', 'logs'], mutates: true, createsStack: true,
         run: async (ctx) => {
           const steps = await import('../../steps/taskdef.js');
+          const logGroups = await import('../../steps/log-group.js');
           const state = ctx.state.current;
           let td: RegisterTaskDefinitionCommandInput;
           if (fromFile) {
@@ -57,9 +63,18 @@ export function registerTaskdef(program: Command): void {
               env: opts.env ?? [],
             });
           }
-          return steps.registerTaskDefinition(ctx, td);
+          // Checked before any AWS call; the group must exist before a task can start.
+          const logged = input.withLogGroup(td, state.region, opts.logs ? input.defaultLogGroup(state.name) : undefined);
+          const logGroup = logged.logGroup === undefined ? undefined : await logGroups.ensureLogGroup(ctx, {
+            name: logged.logGroup,
+            retentionDays: opts.logRetentionDays ?? state.logGroup?.retentionDays ?? logGroups.DEFAULT_RETENTION_DAYS,
+          });
+          return { ...(await steps.registerTaskDefinition(ctx, logged.taskDefinition)), logGroup };
         },
-        render: (r) => `${r.outcome === 'unchanged' ? 'unchanged (reusing the latest identical revision)' : r.outcome}: ${r.taskDefinition?.arn}`,
+        render: (r) => [
+          `${r.outcome === 'unchanged' ? 'unchanged (reusing the latest identical revision)' : r.outcome}: ${r.taskDefinition?.arn}`,
+          ...(r.logGroup ? [`log group ${r.logGroup.name}: ${r.logGroup.outcome}${r.logGroup.retentionDays ? `, events kept ${r.logGroup.retentionDays} days` : ''}`] : []),
+        ].join('\n'),
       });
     });
 
@@ -74,8 +89,10 @@ export function registerTaskdef(program: Command): void {
           if (!td) return 'the recorded task definition no longer exists';
           const c = td.containerDefinitions?.[0];
           const ports = (c?.portMappings ?? []).map((p) => `${p.hostPort || 'dynamic'}→${p.containerPort}/${p.protocol}`).join(', ');
+          const log = c?.logConfiguration;
+          const logs = log ? `${log.logDriver}${log.options?.['awslogs-group'] ? ` → ${log.options['awslogs-group']}` : ''}` : 'none';
           return [`${td.family}:${td.revision} ${td.status}`, `  arn        ${td.taskDefinitionArn}`, `  network    ${td.networkMode}`,
-            `  container  ${c?.name} ${c?.image}`, `  ports      ${ports}`, `  memory     ${c?.memory} MiB, cpu ${c?.cpu}`].join('\n');
+            `  container  ${c?.name} ${c?.image}`, `  ports      ${ports}`, `  memory     ${c?.memory} MiB, cpu ${c?.cpu}`, `  logs       ${logs}`].join('\n');
         },
       });
     });
@@ -95,7 +112,7 @@ export function registerTaskdef(program: Command): void {
     });
 
   taskdef.command('delete')
-    .description('Deregister every revision of the stack\'s family and delete them (DeleteTaskDefinitions).')
+    .description('Deregister every revision of the stack\'s family and delete them (DeleteTaskDefinitions); the log group stays, for `down`.')
     .addHelpText('after', examples('taskdef delete --yes', 'taskdef delete --json --yes'))
     .action(async (_opts: object, cmd: Command) => {
       await runCommand(globalsOf(cmd), {
