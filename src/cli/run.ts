@@ -71,7 +71,7 @@ export async function runCommand<R>(raw: RawGlobals, spec: CommandSpec<R>): Prom
       };
       const result = await spec.run(ctx, globals);
       if (spec.streamsOutput) return;
-      if (globals.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      if (globals.json) process.stdout.write(`${JSON.stringify(result ?? null, null, 2)}\n`);
       else if (spec.render) {
         const text = spec.render(result);
         if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);

@@ -65,7 +65,7 @@ describe('task definition input', () => {
   });
 
   it('refuses a placeholder image and names the step that records one', () => {
-    expect(() => completeFromFile({ containerDefinitions: [{ name: 'x', image: '<repo-uri>/<repo-name>:v0.1' }] }, {})).toThrow(UsageError);
+    expect(() => completeFromFile({ family: 'x', containerDefinitions: [{ name: 'x', image: '<repo-uri>/<repo-name>:v0.1' }] }, {})).toThrow(UsageError);
     const error = (() => { try { imageFor({ version: 1, name: 'web', region: 'us-east-1' }, undefined); } catch (e) { return e as UsageError; } })();
     expect(error).toBeInstanceOf(UsageError);
     expect(error?.message).toMatch(/no image recorded/);
