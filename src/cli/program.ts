@@ -6,6 +6,7 @@
 import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { registerCluster } from './commands/cluster.js';
+import { registerLb } from './commands/lb.js';
 import { registerRepo } from './commands/repo.js';
 import { registerTaskdef } from './commands/taskdef.js';
 
@@ -40,5 +41,6 @@ Examples:
   registerRepo(program);
   registerCluster(program);
   registerTaskdef(program);
+  registerLb(program);
   return program;
 }
