@@ -60,8 +60,9 @@ export function summarizeProbe(samples: readonly ProbeSample[], minBackends: num
   const backends = [...counts].map(([backend, count]) => ({ backend, count }))
     .sort((a, b) => b.count - a.count || a.backend.localeCompare(b.backend));
   const reasons: string[] = [];
-  if (failures.length > 0) reasons.push(`${failures.length} of ${samples.length} requests failed`);
-  if (backends.length < minBackends) {
+  if (samples.length === 0) reasons.push('no requests were sent');
+  else if (failures.length > 0) reasons.push(`${failures.length} of ${samples.length} requests failed`);
+  if (samples.length > 0 && backends.length < minBackends) {
     reasons.push(`${backends.length} distinct backend${backends.length === 1 ? '' : 's'} answered, fewer than the ${minBackends} required (--min-backends)`);
   }
   return {
@@ -71,8 +72,8 @@ export function summarizeProbe(samples: readonly ProbeSample[], minBackends: num
     backends,
     failures,
     minBackends,
-    passed: reasons.length === 0 && samples.length > 0,
-    ...(reasons.length ? { reason: reasons.join('; ') } : samples.length === 0 ? { reason: 'no requests were sent' } : {}),
+    passed: reasons.length === 0,
+    ...(reasons.length ? { reason: reasons.join('; ') } : {}),
   };
 }
 
