@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import { OperationError, UsageError } from '../../errors.js';
 import { LB_DEFAULTS as D } from '../../steps/lb-defaults.js';
-import type { LbCreateResult, LbView } from '../../steps/lb.js';
+import type { LbCreateResult } from '../../steps/lb.js';
+import type { LbView } from '../../steps/lb-show.js';
 import type { ProbeResult } from '../../steps/probe.js';
 import * as v from '../../util/validate.js';
 import { examples, globalsOf, parser, runCommand } from './common.js';
@@ -96,7 +97,7 @@ export function registerLb(program: Command): void {
     .action(async (_opts: object, cmd: Command) => {
       await runCommand(globalsOf(cmd), {
         command: 'lb show', services: ['elb'], mutates: false,
-        run: async (ctx) => (await import('../../steps/lb.js')).showLb(ctx),
+        run: async (ctx) => (await import('../../steps/lb-show.js')).showLb(ctx),
         render: renderShow,
       });
     });
