@@ -10,6 +10,7 @@ import {
   DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand,
 } from '@aws-sdk/client-ec2';
 import { createLb, deleteLb, type LbCreateInput } from '../../src/steps/lb.js';
+import { ensureListener } from '../../src/steps/listener.js';
 import { deleteLoadBalancer } from '../../src/steps/load-balancer.js';
 import { deleteTargetGroup, lowerDeregistrationDelay } from '../../src/steps/target-group.js';
 import { subnetsForLoadBalancer } from '../../src/steps/network.js';
@@ -270,6 +271,22 @@ describe('lb create', () => {
     expect(result.loadBalancer.changed).toEqual(['SecurityGroups', 'Subnets']);
     expect(awsMock.elb).toHaveReceivedCommandWith(SetSecurityGroupsCommand, { SecurityGroups: [SG] });
     expect(awsMock.elb).toHaveReceivedCommandWith(SetSubnetsCommand, { Subnets: SUBNETS.map((s) => s.id) });
+  });
+});
+
+describe('listener port change', () => {
+  it('creates the listener on the new port, records it, then deletes the recorded one on the old port', async () => {
+    tagsByArn();
+    const OLD = `${L_ARN}-old`;
+    awsMock.elb.on(DescribeListenersCommand).resolves({ Listeners: [{ ListenerArn: OLD, Port: 80, Protocol: 'HTTP', DefaultActions: [{ Type: 'forward', TargetGroupArn: TG_ARN }] }] });
+    awsMock.elb.on(CreateListenerCommand).resolves({ Listeners: [{ ListenerArn: L_ARN, Port: 8081 }] });
+    awsMock.elb.on(DeleteListenerCommand).resolves({});
+    const { ctx, state } = testContext({ ...RECORDED, listener: { arn: OLD, port: 80 } });
+    const r = await ensureListener(ctx, { loadBalancerArn: LB_ARN, targetGroupArn: TG_ARN, port: 8081 });
+    expect(r).toMatchObject({ outcome: 'created', listener: { arn: L_ARN, port: 8081 } });
+    expect(names(awsMock.elb).filter((n) => !n.startsWith('Describe'))).toEqual(['CreateListener', 'DeleteListener']);
+    expect(awsMock.elb).toHaveReceivedCommandWith(DeleteListenerCommand, { ListenerArn: OLD });
+    expect(state.current.listener).toEqual({ arn: L_ARN, port: 8081 });
   });
 });
 

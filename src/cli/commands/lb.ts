@@ -118,7 +118,7 @@ export function registerLb(program: Command): void {
   lb.command('probe')
     .description('Send HTTP requests to the load balancer one after another and count the distinct backends (first body line, e.g. the hostname) that answer.')
     .addOption(opt('--requests <n>', 'Number of requests to send, 1 to 1000.', (x, f) => v.integer(x, f, 1, 1000), { value: D.probe.requests, text: '20' }))
-    .addOption(opt('--path <path>', 'Path to request on the load balancer.', urlPath, { value: '/', text: '/' }))
+    .addOption(opt('--path <path>', 'Path to request on the load balancer (ignored with --url, which is used as given).', urlPath, { value: '/', text: '/' }))
     .addOption(opt('--url <url>', 'Probe this URL instead of the recorded load balancer (no state file needed).', httpUrl))
     .addOption(opt('--min-backends <n>', 'Fail unless at least this many distinct backends answered (default: 2, or 1 when the recorded service runs one task).', (x, f) => v.integer(x, f, 1, 1000)))
     .addOption(opt('--timeout <duration>', 'How long each request may take before it counts as failed.', (x, f) => v.duration(x, f, 120_000), { value: D.probe.timeoutMs, text: '5s' }))
