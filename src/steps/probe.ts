@@ -125,7 +125,8 @@ export async function runProbe(deps: ProbeDeps, input: ProbeInput): Promise<Prob
     let sample: ProbeSample;
     try {
       const timeout = AbortSignal.timeout(input.timeoutMs);
-      const signal = deps.signal ? AbortSignal.any([timeout, deps.signal]) : timeout;
+      // AbortSignal.any arrived in Node 20.3; without it Ctrl-C is still checked between requests.
+      const signal = deps.signal && typeof AbortSignal.any === 'function' ? AbortSignal.any([timeout, deps.signal]) : timeout;
       const res = await doFetch(input.url, { signal, redirect: 'manual', headers: { 'user-agent': 'ecsctl-probe' } });
       const body = await res.text();
       sample = { n, status: res.status, backend: backendOf(body), ms: deps.now() - started };
