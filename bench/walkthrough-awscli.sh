@@ -12,7 +12,8 @@ NAME=${1:-walk}
 export AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-us-east-1} AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-AKIAWALKTHROUGH00000} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-walkthrough}
 aws() { command aws --endpoint-url "$ENDPOINT" --output json "$@"; }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-calls=0; a() { calls=$((calls + 1)); aws "$@"; }
+a() { echo >>"$work/calls"; aws "$@"; }  # counted in a file: most calls run in a pipeline subshell
+calls() { wc -l <"$work/calls" | tr -d " "; }
 
 # --- docker 이미지 생성: the repository (build/push left out) ---
 REPO_URI=$(a ecr create-repository --repository-name "$NAME" | jq -r '.repository | .repositoryUri')
@@ -73,7 +74,7 @@ jq -n --arg s "$NAME" --arg t "$TG_ARN" '{serviceName:$s, taskDefinition:($s+":1
 a ecs create-service --cluster="$NAME" --cli-input-json "file://$work/svc2.json" >/dev/null
 a elbv2 wait load-balancer-available --load-balancer-arns "$LB_ARN"
 DNS=$(a elbv2 describe-load-balancers --load-balancer-arns "$LB_ARN" | jq -r '.LoadBalancers[0].DNSName')
-echo "walkthrough up done: http://$DNS (role ${ROLE_ARN:-none}, $calls aws invocations)" >&2
+echo "walkthrough up done: http://$DNS (role ${ROLE_ARN:-none}, $(calls) aws invocations)" >&2
 
 # --- teardown, in dependency order ---
 a ecs update-service --cluster="$NAME" --service="$NAME" --desired-count=0 >/dev/null
@@ -95,5 +96,5 @@ a iam detach-role-policy --role-name "$NAME-role" --policy-arn arn:aws:iam::aws:
 a iam delete-role --role-name "$NAME-role"
 a ecs deregister-task-definition --task-definition "$NAME:1" >/dev/null
 a ecr delete-repository --repository-name "$NAME" --force >/dev/null
-echo "walkthrough done: $calls aws invocations" >&2
-echo "$calls"
+echo "walkthrough done: $(calls) aws invocations" >&2
+calls

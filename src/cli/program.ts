@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { registerCluster } from './commands/cluster.js';
 import { registerLogs } from './commands/logs.js';
+import { registerLb } from './commands/lb.js';
 import { registerRepo } from './commands/repo.js';
 import { registerTaskdef } from './commands/taskdef.js';
 
@@ -42,5 +43,6 @@ Examples:
   registerCluster(program);
   registerTaskdef(program);
   registerLogs(program);
+  registerLb(program);
   return program;
 }
