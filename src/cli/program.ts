@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { registerCluster } from './commands/cluster.js';
 import { registerRepo } from './commands/repo.js';
+import { registerService } from './commands/service.js';
 import { registerTaskdef } from './commands/taskdef.js';
 
 export function buildProgram(): Command {
@@ -40,5 +41,6 @@ Examples:
   registerRepo(program);
   registerCluster(program);
   registerTaskdef(program);
+  registerService(program);
   return program;
 }
