@@ -190,15 +190,20 @@ export async function updateService(ctx: StepContext, input: UpdateServiceInput)
     }
   }
   const willHaveLb = hasLb || request.loadBalancers !== undefined;
+  if (input.healthCheckGraceSeconds !== undefined && !willHaveLb) {
+    throw new UsageError(`--health-check-grace applies only to a service with a load balancer; service ${name} has none (add --attach-lb)`);
+  }
   const grace = input.healthCheckGraceSeconds ?? (request.loadBalancers ? DEFAULT_GRACE_SECONDS : undefined);
   if (willHaveLb && grace !== undefined && grace !== (live.healthCheckGracePeriodSeconds ?? 0)) {
     request.healthCheckGracePeriodSeconds = grace;
     changes.push(`health check grace period ${live.healthCheckGracePeriodSeconds ?? 0}s → ${grace}s`);
   }
   if (!hasCircuitBreaker(live)) {
-    // Someone turned it off, or the endpoint dropped it on create (moto does): put it back.
-    const wanted = deploymentConfiguration(live.schedulingStrategy === 'DAEMON' ? 'DAEMON' : 'REPLICA');
-    request.deploymentConfiguration = { ...wanted, ...pickPercents(live), deploymentCircuitBreaker: wanted.deploymentCircuitBreaker };
+    // Someone turned it off, or the endpoint dropped it on create (moto does): put it back,
+    // keeping every other live setting (percentages, alarms) over ecsctl's defaults.
+    const strategy = live.schedulingStrategy === 'DAEMON' ? 'DAEMON' : 'REPLICA';
+    const wanted = deploymentConfiguration(strategy);
+    request.deploymentConfiguration = { ...wanted, ...live.deploymentConfiguration, deploymentCircuitBreaker: wanted.deploymentCircuitBreaker };
     changes.push('deployment circuit breaker on, with rollback');
   }
 
@@ -213,14 +218,6 @@ export async function updateService(ctx: StepContext, input: UpdateServiceInput)
     throw asOperationError(`update ECS service ${name}`, e);
   }
   return { outcome: 'updated', service: record, changes, rollout: rolloutFrom(cluster, updated, eventIds(live)) };
-}
-
-function pickPercents(live: Service) {
-  const dc = live.deploymentConfiguration;
-  return {
-    ...(dc?.minimumHealthyPercent !== undefined ? { minimumHealthyPercent: dc.minimumHealthyPercent } : {}),
-    ...(dc?.maximumPercent !== undefined ? { maximumPercent: dc.maximumPercent } : {}),
-  };
 }
 
 /**

@@ -143,6 +143,22 @@ describe('createService', () => {
     await expect(createService(ctx, {})).resolves.toMatchObject({ outcome: 'created' });
   });
 
+  it('runs the revision given with --taskdef, taking the load balancer container from it', async () => {
+    const { ctx } = testContext(withTg);
+    awsMock.ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: 'api:2' }).resolves({ taskDefinition: {
+      taskDefinitionArn: TD2, family: 'api', revision: 2, status: 'ACTIVE', containerDefinitions: [{ name: 'api', portMappings: [{ containerPort: 3000 }] }],
+    } });
+    awsMock.elb.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [{ TargetGroupArn: TG, LoadBalancerArns: [LB] }] });
+    awsMock.ecs.on(DescribeServicesCommand).resolves({ services: [] });
+    oneInstance();
+    awsMock.ecs.on(CreateServiceCommand).resolves({ service: live() });
+
+    await createService(ctx, { taskDefinition: 'api:2' });
+    expect(awsMock.ecs).toHaveReceivedCommandWith(CreateServiceCommand, {
+      taskDefinition: TD2, loadBalancers: [{ targetGroupArn: TG, containerName: 'api', containerPort: 3000 }],
+    });
+  });
+
   it('refuses a target group that no load balancer forwards to yet (real ECS would)', async () => {
     const { ctx } = testContext(withTg);
     awsMock.elb.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [{ TargetGroupArn: TG, LoadBalancerArns: [] }] });
@@ -196,6 +212,13 @@ describe('updateService', () => {
     });
     expect(result.changes).toEqual(['desired count 10 → 4', 'task definition web:1 → web:2', 'deployment circuit breaker on, with rollback']);
     expect(result.rollout?.deploymentId).toBe('ecs-svc/2');
+  });
+
+  it('refuses --health-check-grace for a service without a load balancer, with no mutating call', async () => {
+    const { ctx } = testContext(base);
+    awsMock.ecs.on(DescribeServicesCommand).resolves({ services: [live()] });
+    await expect(updateService(ctx, { healthCheckGraceSeconds: 60 })).rejects.toBeInstanceOf(UsageError);
+    expect(mutatingCalls()).toEqual([]);
   });
 
   it('refuses to change a service without the stack tag', async () => {
