@@ -24,6 +24,9 @@ export default defineConfig({
           pool: 'forks',
           maxWorkers: 2,
           fileParallelism: true,
+          // Projects with different maxWorkers need distinct group orders, or a run that has
+          // files in both (npm test) fails at once; e2e runs after the fast unit group.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -9,6 +9,7 @@ import { registerCluster } from './commands/cluster.js';
 import { registerLogs } from './commands/logs.js';
 import { registerLb } from './commands/lb.js';
 import { registerRepo } from './commands/repo.js';
+import { registerService } from './commands/service.js';
 import { registerTaskdef } from './commands/taskdef.js';
 
 export function buildProgram(): Command {
@@ -44,5 +45,6 @@ Examples:
   registerTaskdef(program);
   registerLogs(program);
   registerLb(program);
+  registerService(program);
   return program;
 }
