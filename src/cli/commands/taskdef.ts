@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import * as v from '../../util/validate.js';
 import { collect, examples, globalsOf, parser, runCommand } from './common.js';
 
@@ -40,37 +39,7 @@ export function registerTaskdef(program: Command): void {
       const fromFile = opts.file ? await input.taskDefinitionFromFile(opts.file) : undefined;
       await runCommand(globals, {
         command: 'taskdef register', services: ['ecs', 'logs'], mutates: true, createsStack: true,
-        run: async (ctx) => {
-          const steps = await import('../../steps/taskdef.js');
-          const logGroups = await import('../../steps/log-group.js');
-          const state = ctx.state.current;
-          let td: RegisterTaskDefinitionCommandInput;
-          if (fromFile) {
-            const fileImage = fromFile.containerDefinitions?.[0]?.image;
-            const placeholder = !fileImage || /[<>\s]/.test(fileImage);
-            td = input.completeFromFile(fromFile, {
-              family: opts.family ?? (fromFile.family ? undefined : state.name),
-              image: opts.image ?? (placeholder ? steps.imageFor(state, undefined) : undefined),
-            });
-          } else {
-            td = input.taskDefinitionFromFlags({
-              family: opts.family ?? state.taskDefinition?.family ?? state.name,
-              containerName: opts.containerName ?? state.name,
-              image: steps.imageFor(state, opts.image),
-              containerPort: opts.containerPort,
-              memory: opts.memory,
-              cpu: opts.cpu,
-              env: opts.env ?? [],
-            });
-          }
-          // Checked before any AWS call; the group must exist before a task can start.
-          const logged = input.withLogGroup(td, state.region, opts.logs ? input.defaultLogGroup(state.name) : undefined);
-          const logGroup = logged.logGroup === undefined ? undefined : await logGroups.ensureLogGroup(ctx, {
-            name: logged.logGroup,
-            retentionDays: opts.logRetentionDays ?? state.logGroup?.retentionDays ?? logGroups.DEFAULT_RETENTION_DAYS,
-          });
-          return { ...(await steps.registerTaskDefinition(ctx, logged.taskDefinition)), logGroup };
-        },
+        run: async (ctx) => (await import('../../steps/taskdef-register.js')).registerStackTaskDefinition(ctx, { ...opts, env: opts.env ?? [], fromFile }),
         render: (r) => [
           `${r.outcome === 'unchanged' ? 'unchanged (reusing the latest identical revision)' : r.outcome}: ${r.taskDefinition?.arn}`,
           ...(r.logGroup ? [`log group ${r.logGroup.name}: ${r.logGroup.outcome}${r.logGroup.retentionDays ? `, events kept ${r.logGroup.retentionDays} days` : ''}`] : []),
