@@ -6,6 +6,7 @@
 import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { registerCluster } from './commands/cluster.js';
+import { registerInstances } from './commands/instances.js';
 import { registerRepo } from './commands/repo.js';
 import { registerTaskdef } from './commands/taskdef.js';
 
@@ -39,6 +40,7 @@ Examples:
 
   registerRepo(program);
   registerCluster(program);
+  registerInstances(program);
   registerTaskdef(program);
   return program;
 }
