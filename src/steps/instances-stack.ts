@@ -166,12 +166,12 @@ export interface DeleteInstancesResult {
  */
 export async function deleteInstanceStack(ctx: StepContext, o: { timeoutMs?: number } = {}): Promise<DeleteInstancesResult> {
   const s = ctx.state.current;
-  const found = await findStackInstances(ctx.aws.ec2, stackOf(ctx), PRESENT_STATES);
-  const ids = found.map((i) => i.InstanceId!);
+  // Terminated ones too: one terminated outside ecsctl may still be registered (ECS keeps it
+  // about 20 minutes, moto forever), and AWS lists terminated instances for about an hour.
+  const found = await findStackInstances(ctx.aws.ec2, stackOf(ctx), [...PRESENT_STATES, 'terminated']);
+  const ids = found.filter((i) => i.State?.Name !== 'terminated').map((i) => i.InstanceId!);
   let deregistered = 0;
-  // Recorded instances that were terminated outside ecsctl may still be registered (ECS keeps
-  // them about 20 minutes; moto forever): deregister those too.
-  const launchedByUs = [...new Set([...ids, ...(s.instances?.ids ?? [])])];
+  const launchedByUs = [...new Set([...found.map((i) => i.InstanceId!), ...(s.instances?.ids ?? [])])];
   if (s.cluster && launchedByUs.length > 0) deregistered = (await deregisterContainerInstances(ctx, s.cluster.name, launchedByUs)).length;
   if (ids.length > 0) {
     await ctx.report.step(`terminate ${ids.length} instance(s)`, (update) => terminateInstances(ctx, ids, { timeoutMs: o.timeoutMs, update }));

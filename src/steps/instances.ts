@@ -80,6 +80,8 @@ export async function ensureInstances(ctx: StepContext, spec: LaunchSpec): Promi
   await ctx.state.record({ instances: current });
   const launched: Instance[] = [];
   for (const { subnet, count } of placement(live, spec.subnets, missing)) {
+    // Ctrl-C: what was launched is recorded; the token stays so a rerun resumes the rest.
+    if (ctx.signal?.aborted) throw ctx.signal.reason;
     const out = await runInSubnet(ctx, spec, subnet, count, `${token}-${subnet.id}`.slice(0, 64));
     launched.push(...out);
     current = { ...current, ids: [...current.ids, ...out.map((i) => i.InstanceId!)] };
