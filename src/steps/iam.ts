@@ -28,11 +28,6 @@ export type InstanceRoleRecord = NonNullable<State['instanceRole']>;
 export interface InstanceRoleResult {
   readonly outcome: Outcome;
   readonly role: InstanceRoleRecord;
-  /**
-   * The profile was created or given its role just now: on real AWS, RunInstances rejects it for
-   * a few seconds (InvalidParameterValue) until IAM has propagated it.
-   */
-  readonly profileJustChanged: boolean;
 }
 
 export const instanceRoleName = (stack: string) => `${stack}-ecs-instance`;
@@ -47,7 +42,6 @@ export async function ensureInstanceRole(ctx: StepContext): Promise<InstanceRole
   const iam = ctx.aws.iam;
   const recorded = ctx.state.current.instanceRole;
   let changed = false;
-  let profileJustChanged = false;
 
   let role = await getRole(iam, name);
   if (role) {
@@ -74,7 +68,7 @@ export async function ensureInstanceRole(ctx: StepContext): Promise<InstanceRole
     profile = await createOrAdopt<InstanceProfile>('IAM instance profile', name, stack, () => iam.send(new CreateInstanceProfileCommand({
       InstanceProfileName: name, Tags: keyValueTags(stack),
     })).then((o) => o.InstanceProfile), () => getProfile(iam, name));
-    changed = profileJustChanged = true;
+    changed = true;
   }
   if (record.profileArn !== profile.Arn) {
     record = { ...record, profileArn: profile.Arn };
@@ -85,9 +79,10 @@ export async function ensureInstanceRole(ctx: StepContext): Promise<InstanceRole
     // A profile holds at most one role; another one there is someone's change we do not undo.
     if (held.length > 0) throw new OperationError(`IAM instance profile ${name} holds role ${held.join(', ')}, not ${name}`, { hint: 'Remove that role from the profile, then run the command again.' });
     await call(`add role ${name} to instance profile ${name}`, () => iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: name, RoleName: name })));
-    changed = profileJustChanged = true;
+    changed = true;
   }
-  return { outcome: changed ? (recorded ? 'recreated' : 'created') : 'unchanged', role: record, profileJustChanged };
+  // A new profile is not usable by RunInstances for a few seconds on real AWS; the launch retries.
+  return { outcome: changed ? (recorded ? 'recreated' : 'created') : 'unchanged', role: record };
 }
 
 /**

@@ -108,7 +108,9 @@ export async function subnetsOffering(ctx: StepContext, instanceType: string, su
     }));
     zones = new Set((out.InstanceTypeOfferings ?? []).map((o) => o.Location!));
   } catch (e) {
-    throw asOperationError(`check where ${instanceType} is offered`, e);
+    // Only an optimisation: without it (e.g. no ec2:DescribeInstanceTypeOfferings), try them all.
+    ctx.report.warn(`${asOperationError(`check where ${instanceType} is offered`, e).message}; trying every subnet`);
+    return [...subnets];
   }
   const usable = subnets.filter((s) => zones.has(s.az));
   if (usable.length === 0) {

@@ -29,7 +29,7 @@ describe('ensureInstanceRole', () => {
 
     const result = await ensureInstanceRole(ctx);
 
-    expect(result).toMatchObject({ outcome: 'created', profileJustChanged: true, role: { roleName: NAME, profileName: NAME, roleArn: ROLE.Arn, profileArn: PROFILE.Arn } });
+    expect(result).toMatchObject({ outcome: 'created', role: { roleName: NAME, profileName: NAME, roleArn: ROLE.Arn, profileArn: PROFILE.Arn } });
     const trust = JSON.parse(awsMock.iam.commandCalls(CreateRoleCommand)[0]!.args[0].input.AssumeRolePolicyDocument!);
     expect(trust.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
     expect(awsMock.iam).toHaveReceivedCommandWith(CreateRoleCommand, { RoleName: NAME, Tags: TAGS });
@@ -46,7 +46,7 @@ describe('ensureInstanceRole', () => {
     awsMock.iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [{ PolicyArn: ECS_INSTANCE_POLICY_ARN }] });
     awsMock.iam.on(GetInstanceProfileCommand).resolves({ InstanceProfile: { ...PROFILE, Roles: [ROLE] } });
     const result = await ensureInstanceRole(ctx);
-    expect(result).toMatchObject({ outcome: 'unchanged', profileJustChanged: false });
+    expect(result).toMatchObject({ outcome: 'unchanged' });
     expect(mutatingCalls()).toEqual([]);
     expect(state.saved).toHaveLength(0);
   });

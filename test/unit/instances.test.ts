@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DescribeInstancesCommand, RunInstancesCommand, type Instance, type RunInstancesCommandInput } from '@aws-sdk/client-ec2';
+import { DescribeInstanceTypeOfferingsCommand, DescribeInstancesCommand, RunInstancesCommand, type Instance, type RunInstancesCommandInput } from '@aws-sdk/client-ec2';
 import { OperationError } from '../../src/errors.js';
 import { ensureInstances, isProfilePropagationError, placement, userData, type LaunchSpec } from '../../src/steps/instances.js';
+import { subnetsOffering } from '../../src/steps/instances-stack.js';
 import { awsError, awsMock, resetAwsMocks, testContext } from './helpers/context.js';
 
 const SUBNETS = [{ id: 'subnet-0000000a', az: 'us-east-1a' }, { id: 'subnet-0000000b', az: 'us-east-1b' }];
@@ -183,5 +184,22 @@ describe('placement and user data', () => {
 
   it('writes the cluster name into /etc/ecs/ecs.config', () => {
     expect(userData('web')).toBe('#!/bin/bash\necho ECS_CLUSTER=web >> /etc/ecs/ecs.config\n');
+  });
+});
+
+describe('subnetsOffering', () => {
+  it('keeps the subnets whose zone offers the type, and explains when none does', async () => {
+    const { ctx } = testContext();
+    const e = { id: 'subnet-0000000e', az: 'us-east-1e' };
+    awsMock.ec2.on(DescribeInstanceTypeOfferingsCommand).resolves({ InstanceTypeOfferings: [{ Location: 'us-east-1a' }, { Location: 'us-east-1b' }] });
+    expect(await subnetsOffering(ctx, 't3.small', [SUBNETS[0]!, e, SUBNETS[1]!])).toEqual(SUBNETS);
+    await expect(subnetsOffering(ctx, 't3.small', [e])).rejects.toThrow('instance type t3.small is not offered in us-east-1e');
+  });
+
+  it('tries every subnet when the offerings cannot be read', async () => {
+    const { ctx, report } = testContext();
+    awsMock.ec2.on(DescribeInstanceTypeOfferingsCommand).rejects(awsError('UnauthorizedOperation'));
+    expect(await subnetsOffering(ctx, 't3.small', SUBNETS)).toEqual(SUBNETS);
+    expect(report.lines.some((l) => l.startsWith('warn:') && l.includes('UnauthorizedOperation'))).toBe(true);
   });
 });
