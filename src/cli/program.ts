@@ -8,6 +8,7 @@ import { VERSION } from '../version.js';
 import { registerCluster } from './commands/cluster.js';
 import { registerLogs } from './commands/logs.js';
 import { registerLb } from './commands/lb.js';
+import { registerInstances } from './commands/instances.js';
 import { registerRepo } from './commands/repo.js';
 import { registerService } from './commands/service.js';
 import { registerTaskdef } from './commands/taskdef.js';
@@ -42,6 +43,7 @@ Examples:
 
   registerRepo(program);
   registerCluster(program);
+  registerInstances(program);
   registerTaskdef(program);
   registerLogs(program);
   registerLb(program);

@@ -43,6 +43,11 @@ export const StateSchema = z.looseObject({
       ids: z.array(id),
       ami: z.string().optional(),
       type: z.string().optional(),
+      /**
+       * RunInstances ClientToken of a launch in progress: written before the call, reused if the
+       * command is rerun after a crash, removed once the launched IDs are recorded.
+       */
+      launchToken: z.string().optional(),
     })
     .optional(),
   logGroup: z.looseObject({ name: id, retentionDays: z.number().int().optional() }).optional(),

@@ -138,3 +138,32 @@ export function taskId(value: string, flag: string): string {
   if (!/^[0-9a-f][0-9a-f-]{0,35}$/.test(id)) throw new UsageError(`${flag} ${JSON.stringify(value)} is not an ECS task ID (hex digits, or the start of them) or task ARN`);
   return id;
 }
+
+/**
+ * An EC2 instance type's shape: family (letters, digits, hyphens) "." size, as in t3.small,
+ * m7g.xlarge, u-6tb1.metal. The list of real types changes monthly, so only the shape is checked
+ * here; AWS rejects unknown ones.
+ */
+export function instanceType(value: string, flag = '--type'): string {
+  if (value.length > 64 || !/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(value)) {
+    throw new UsageError(`${flag} ${JSON.stringify(value)} is not an EC2 instance type (e.g. t3.small, m7g.large)`);
+  }
+  return value;
+}
+
+/** An IPv4 CIDR block such as 0.0.0.0/0 or 203.0.113.0/24. */
+export function ipv4Cidr(value: string, flag: string): string {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value.trim());
+  if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
+    throw new UsageError(`${flag} ${JSON.stringify(value)} is not an IPv4 CIDR block (e.g. 0.0.0.0/0 or 203.0.113.0/24)`);
+  }
+  return value.trim();
+}
+
+/** An EC2 key pair name: 1-255 printable ASCII characters. */
+export function keyPairName(value: string, flag = '--key-name'): string {
+  if (!/^[\x20-\x7e]{1,255}$/.test(value) || value.trim() !== value) {
+    throw new UsageError(`${flag} ${JSON.stringify(value)} is not a key pair name (1-255 printable ASCII characters)`);
+  }
+  return value;
+}
