@@ -1,0 +1,155 @@
+/**
+ * `ecsctl up`: every walkthrough step, through the same step functions the subcommands use, run
+ * along the dependency graph rather than in walkthrough order. On real AWS the load balancer takes
+ * ~150 s to become active, so CreateLoadBalancer goes out in the first seconds and everything else
+ * (build and push, IAM, instances booting and registering, task definition) happens meanwhile;
+ * the service is created the moment its real inputs exist.
+ *
+ *   network ─┬─ lbSg ─┬─ instanceSg ─┐
+ *            │        └─ loadBalancer ─┬─ listener ──────────────┐
+ *            └─ targetGroup ───────────┘  lbActive ───────────┐   │
+ *   iam, ami ─────────────────── instances (registered) ──────┼───┤
+ *   cluster ──────────────────────────────────────────────────┼───┤
+ *   repo ─ build ─┬─ push ─────────────────────────────────────┼───┤
+ *                 └─ taskdef (log group first) ────────────────┼── service ─ rollout
+ *                                                              └────────────┘
+ */
+import type { StepContext } from '../steps/context.js';
+import type { UpSettings } from './settings.js';
+import type { Task } from './graph.js';
+import { taskContext } from './task-context.js';
+
+export type UpTaskId =
+  | 'network' | 'repo' | 'cluster' | 'iam' | 'ami' | 'lbSg' | 'instanceSg' | 'targetGroup' | 'loadBalancer'
+  | 'listener' | 'lbActive' | 'instances' | 'build' | 'push' | 'taskdef' | 'service' | 'rollout';
+
+export interface UpPlanInput {
+  readonly settings: UpSettings;
+  /** The image engine, only when building (no --image). */
+  readonly engine?: () => Promise<unknown>;
+}
+
+/** What the plan shows for each task: its title and the aws/docker commands a person would type. */
+export interface PlannedTask {
+  readonly id: UpTaskId;
+  readonly title: string;
+  readonly deps: readonly UpTaskId[];
+}
+
+export function upPlan(s: UpSettings): PlannedTask[] {
+  const building = s.image === undefined;
+  const t = (id: UpTaskId, title: string, deps: UpTaskId[]): PlannedTask => ({ id, title, deps });
+  return [
+    t('network', 'default VPC and subnets', []),
+    t('repo', 'ECR repository', []),
+    t('cluster', 'ECS cluster', []),
+    t('iam', 'instance role and profile', []),
+    t('ami', 'ECS-optimized AMI', []),
+    t('lbSg', 'load balancer security group', ['network']),
+    t('instanceSg', 'instance security group', ['lbSg']),
+    t('loadBalancer', 'application load balancer', ['lbSg']),
+    t('targetGroup', 'target group', ['network']),
+    t('listener', `listener HTTP:${s.listenerPort}`, ['loadBalancer', 'targetGroup']),
+    t('lbActive', 'load balancer active', ['loadBalancer']),
+    t('instances', `${s.instanceCount} × ${s.instanceType} registered`, ['cluster', 'instanceSg', 'iam', 'ami', 'network']),
+    t('build', building ? 'docker build' : 'image (given with --image)', ['repo']),
+    t('push', building ? 'docker push' : 'image push (skipped)', ['build']),
+    t('taskdef', 'log group and task definition', ['build']),
+    t('service', `service (${s.desiredCount} tasks)`, ['cluster', 'taskdef', 'listener', 'push', 'instances']),
+    ...(s.wait ? [t('rollout', 'rollout and target health', ['service', 'lbActive'])] : []),
+  ];
+}
+
+/** The runnable graph: each task is a thin call into a step module (loaded when it starts). */
+export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Task<UpTaskId>[] {
+  const runners: Record<UpTaskId, (c: StepContext) => Promise<string>> = {
+    network: async (c) => {
+      const n = await (await import('../steps/network.js')).ensureNetwork(c);
+      return `${n.vpcId}, ${n.subnets.length} subnets`;
+    },
+    repo: async (c) => (await (await import('../steps/repository.js')).ensureRepository(c)).outcome,
+    cluster: async (c) => (await (await import('../steps/cluster.js')).ensureCluster(c)).outcome,
+    iam: async (c) => (await (await import('../steps/iam.js')).ensureInstanceRole(c)).outcome,
+    ami: async (c) => {
+      amiId = (await (await import('../steps/ami.js')).resolveAmi(c, { instanceType: s.instanceType })).imageId;
+      return amiId;
+    },
+    lbSg: async (c) => (await (await import('../steps/security-groups.js')).ensureLbSecurityGroup(c, { listenerPort: s.listenerPort, ingressCidr: '0.0.0.0/0' })).id,
+    instanceSg: async (c) => (await (await import('../steps/security-groups.js')).ensureInstanceSecurityGroup(c, c.state.current.lbSecurityGroup!.id)).id,
+    loadBalancer: async (c) => {
+      const { subnetsForLoadBalancer } = await import('../steps/network.js');
+      const { ensureLoadBalancer } = await import('../steps/load-balancer.js');
+      const st = c.state.current;
+      const lb = await ensureLoadBalancer(c, { internal: false, subnetIds: subnetsForLoadBalancer(st.network!), securityGroupId: st.lbSecurityGroup!.id });
+      return `${lb.outcome}, ${lb.state ?? 'provisioning'}`;
+    },
+    targetGroup: async (c) => {
+      const { ensureTargetGroup } = await import('../steps/target-group.js');
+      const { LB_DEFAULTS } = await import('../steps/lb-defaults.js');
+      return (await ensureTargetGroup(c, { ...LB_DEFAULTS, port: s.containerPort, healthCheckPath: s.healthCheckPath })).outcome;
+    },
+    listener: async (c) => {
+      const { ensureListener } = await import('../steps/listener.js');
+      const st = c.state.current;
+      return (await ensureListener(c, { loadBalancerArn: st.loadBalancer!.arn, targetGroupArn: st.targetGroup!.arn, port: s.listenerPort })).outcome;
+    },
+    lbActive: async (c) => (await import('../steps/load-balancer.js')).waitForLoadBalancerActive(c, { timeoutMs: s.waitTimeoutMs }),
+    instances: async (c) => {
+      const { ensureInstances } = await import('../steps/instances.js');
+      const { subnetsOffering } = await import('../steps/instances-stack.js');
+      const { waitForRegistration } = await import('../steps/instances-lifecycle.js');
+      const st = c.state.current;
+      const subnets = await subnetsOffering(c, s.instanceType, st.network!.subnets);
+      const launch = await ensureInstances(c, {
+        count: s.instanceCount, instanceType: s.instanceType, imageId: amiId!, subnets,
+        securityGroupId: st.instanceSecurityGroup!.id, profileName: st.instanceRole!.profileName, clusterName: st.cluster!.name,
+      });
+      const fleet = await waitForRegistration(c, {
+        ids: launch.instances.map((i) => i.id), cluster: st.cluster!.name, timeoutMs: s.waitTimeoutMs, update: (d) => c.report.info(d),
+      });
+      return `${launch.outcome}, ${fleet.registered.length}/${s.instanceCount} registered`;
+    },
+    build: (c) => image.build(c),
+    push: (c) => image.push(c),
+    taskdef: async (c) => {
+      const { registerStackTaskDefinition } = await import('../steps/taskdef-register.js');
+      const r = await registerStackTaskDefinition(c, {
+        image: image.uri(c), containerPort: s.containerPort, memory: s.memory, cpu: s.cpu, logs: s.logs, logRetentionDays: s.logRetentionDays,
+      });
+      return `${r.outcome}, revision ${r.taskDefinition?.revision}`;
+    },
+    service: async (c) => {
+      const { createService, updateService } = await import('../steps/service.js');
+      const live = c.state.current.service;
+      // A recorded service is converged in place (scale, new revision, attach the target group);
+      // otherwise it is created. Either way the rollout starts from the returned reference.
+      const r = live
+        ? await updateService(c, { desiredCount: s.desiredCount, taskDefinition: c.state.current.taskDefinition!.arn, attachLb: true })
+        : await createService(c, { desiredCount: s.desiredCount, gateTimeoutMs: s.waitTimeoutMs });
+      rollout = r.rollout;
+      return r.changes?.length ? `${r.outcome}: ${r.changes.join(', ')}` : r.outcome;
+    },
+    rollout: async (c) => {
+      const { waitForRollout } = await import('../steps/service-wait.js');
+      if (!rollout) return 'nothing to wait for';
+      const status = await waitForRollout(c, rollout, { timeoutMs: s.waitTimeoutMs });
+      return status.line;
+    },
+  };
+  let amiId: string | undefined;
+  let rollout: import('../steps/service-wait.js').RolloutRef | undefined;
+  return upPlan(s).map((p) => ({
+    id: p.id,
+    title: p.title,
+    deps: p.deps,
+    run: (update) => runners[p.id](taskContext(ctx, update)),
+  }));
+}
+
+/** The image part of `up`: build and push with the engine, or record the image given with --image. */
+export interface ImageHooks {
+  build(ctx: StepContext): Promise<string>;
+  push(ctx: StepContext): Promise<string>;
+  /** The image URI the task definition runs, known once `build` is done. */
+  uri(ctx: StepContext): string;
+}
