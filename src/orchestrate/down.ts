@@ -1,0 +1,98 @@
+/**
+ * `ecsctl down`: deletes exactly what the state records, in dependency order and in parallel
+ * where safe. The load balancer goes first (its network interfaces take minutes to release the
+ * security group), the target group's deregistration delay is lowered before the service drains,
+ * and container instances are deregistered before they are terminated (else ECS keeps them ~20
+ * minutes and DeleteCluster fails). Anything already gone counts as done; a resource without the
+ * stack's tag is reported and forgotten, never deleted.
+ *
+ *   lowerDelay ─ service ─┬─ instances (deregister, terminate, instance SG, IAM) ─┬─ cluster
+ *                         ├─ taskdef, logGroup                                    │
+ *   loadBalancer ─────────┴─ targetGroup          lbSg ◄──────────────────────────┘ (and loadBalancer)
+ *   repo
+ */
+import { ForeignResourceError } from '../errors.js';
+import type { State, StatePatch } from '../state/schema.js';
+import type { StepContext } from '../steps/context.js';
+import type { Task } from './graph.js';
+import { taskContext } from './task-context.js';
+
+export type DownTaskId = 'lowerDelay' | 'service' | 'loadBalancer' | 'targetGroup' | 'instances' | 'cluster' | 'lbSg' | 'taskdef' | 'logGroup' | 'repo';
+
+export interface DownSettings {
+  readonly keepRepo: boolean;
+  readonly keepLogs: boolean;
+  /** Bound for each wait (service INACTIVE, LB gone, instances terminated, SG DependencyViolation). */
+  readonly waitTimeoutMs: number;
+}
+
+export interface PlannedDownTask {
+  readonly id: DownTaskId;
+  readonly title: string;
+  readonly deps: readonly DownTaskId[];
+  /** The state sections it removes; a task whose sections are all absent has nothing to do. */
+  readonly sections: readonly (keyof State)[];
+}
+
+export function downPlan(d: DownSettings): PlannedDownTask[] {
+  const t = (id: DownTaskId, title: string, deps: DownTaskId[], sections: (keyof State)[]): PlannedDownTask => ({ id, title, deps, sections });
+  return [
+    t('lowerDelay', 'lower the deregistration delay', [], ['targetGroup']),
+    t('service', 'scale to 0, delete, wait INACTIVE', ['lowerDelay'], ['service']),
+    t('loadBalancer', 'listener and load balancer', [], ['listener', 'loadBalancer']),
+    t('targetGroup', 'target group', ['service', 'loadBalancer'], ['targetGroup']),
+    t('instances', 'deregister, terminate, instance SG, IAM', ['service'], ['instances', 'instanceSecurityGroup', 'instanceRole']),
+    t('cluster', 'ECS cluster', ['service', 'instances'], ['cluster']),
+    t('lbSg', 'load balancer security group', ['loadBalancer', 'instances'], ['lbSecurityGroup']),
+    t('taskdef', 'task definition revisions', ['service'], ['taskDefinition']),
+    ...(d.keepLogs ? [] : [t('logGroup', 'log group', ['service'], ['logGroup'])]),
+    ...(d.keepRepo ? [] : [t('repo', 'ECR repository and images', [], ['repository', 'image'])]),
+  ];
+}
+
+export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[] {
+  const timeoutMs = d.waitTimeoutMs;
+  const runners: Record<DownTaskId, (c: StepContext) => Promise<string>> = {
+    lowerDelay: async (c) => (await import('../steps/target-group.js')).lowerDeregistrationDelay(c, 0),
+    service: async (c) => (await (await import('../steps/service.js')).deleteService(c, { timeoutMs })).outcome,
+    loadBalancer: async (c) => {
+      const { deleteListener } = await import('../steps/listener.js');
+      const { deleteLoadBalancer } = await import('../steps/load-balancer.js');
+      const listener = await deleteListener(c);
+      const lb = await deleteLoadBalancer(c, { timeoutMs });
+      return `listener ${listener}, load balancer ${lb}`;
+    },
+    targetGroup: async (c) => (await import('../steps/target-group.js')).deleteTargetGroup(c),
+    instances: async (c) => {
+      const r = await (await import('../steps/instances-stack.js')).deleteInstanceStack(c, { timeoutMs });
+      return `${r.terminated.length} terminated, ${r.deregistered} deregistered, instance SG ${r.securityGroups.instance}, IAM ${r.role}`;
+    },
+    cluster: async (c) => (await (await import('../steps/cluster.js')).deleteCluster(c)).outcome,
+    lbSg: async (c) => (await import('../steps/security-groups.js')).deleteLbSecurityGroupIfUnused(c, { timeoutMs }),
+    taskdef: async (c) => {
+      const r = await (await import('../steps/taskdef.js')).deleteTaskDefinitions(c);
+      return `${r.deleted.length} revision(s) deleted${r.skipped.length ? `, ${r.skipped.length} not ours left` : ''}`;
+    },
+    logGroup: async (c) => (await (await import('../steps/log-group.js')).deleteLogGroup(c)).outcome,
+    repo: async (c) => (await (await import('../steps/repository.js')).deleteRepository(c, { force: true })).outcome,
+  };
+  return downPlan(d).map((p) => ({
+    id: p.id,
+    title: p.title,
+    deps: p.deps,
+    run: async (update) => {
+      const c = taskContext(ctx, update);
+      if (p.sections.every((k) => c.state.current[k] === undefined) && p.id !== 'instances' && p.id !== 'service') return 'nothing recorded';
+      try {
+        return await runners[p.id](c);
+      } catch (e) {
+        if (!(e instanceof ForeignResourceError)) throw e;
+        // Named in the state but not ours (a hand-edited or stale state): report it, forget it.
+        ctx.report.warn(`${e.message}; left alone and removed from the state`);
+        const forget: StatePatch = Object.fromEntries(p.sections.map((k) => [k, undefined]));
+        await c.state.record(forget);
+        return 'left alone: not created by ecsctl';
+      }
+    },
+  }));
+}
