@@ -6,6 +6,7 @@
 import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { registerCluster } from './commands/cluster.js';
+import { registerImage } from './commands/image.js';
 import { registerRepo } from './commands/repo.js';
 import { registerTaskdef } from './commands/taskdef.js';
 
@@ -38,6 +39,7 @@ Examples:
   ecsctl cluster show --json`);
 
   registerRepo(program);
+  registerImage(program);
   registerCluster(program);
   registerTaskdef(program);
   return program;
