@@ -119,7 +119,11 @@ export async function pushImage(ctx: StepContext, engine: EngineProvider, input:
   const started = ctx.now();
   await requireLocalImage(docker, local);
   const auth = await getRegistryAuth(ctx.aws.ecr, input.registry);
-  if (input.registry) await docker.getImage(local).tag({ repo: target, tag: input.tag });
+  if (input.registry) {
+    await docker.getImage(local).tag({ repo: target, tag: input.tag }).catch((e: unknown) => {
+      throw new OperationError(`tag ${local} as ${pushedTo}: ${engineMessage(e)}`, { cause: e });
+    });
+  }
 
   const there = input.registry
     ? await remoteDigest(input.registry, repo.name, input.tag, auth)

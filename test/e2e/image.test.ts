@@ -43,11 +43,13 @@ const registryGet = (path: string, init: RequestInit = {}) => fetch(`http://${en
 });
 
 beforeAll(async () => {
-  [moto, engine, wrongRegistry] = await Promise.all([
-    startMoto(),
-    startEngine(),
-    startEngine({ registryOnly: true, registryPassword: 'not-what-ecr-issues' }),
+  // Started together; each one that came up is kept so afterAll stops it even if another failed.
+  const [m, e, w] = await Promise.allSettled([
+    startMoto().then((x) => (moto = x)),
+    startEngine().then((x) => (engine = x)),
+    startEngine({ registryOnly: true, registryPassword: 'not-what-ecr-issues' }).then((x) => (wrongRegistry = x)),
   ]);
+  for (const r of [m, e, w]) if (r.status === 'rejected') throw r.reason;
   aws = verifyClients(moto.endpoint);
   const cwd = await mkdtemp(join(tmpdir(), 'ecsctl-e2e-image-'));
   // The fixture as a user has it, plus the static busybox Dockerfile.scratch copies (no pulls here).
@@ -99,7 +101,7 @@ describe('image build, push, run against a real engine and registry', () => {
     const state = JSON.parse(await readFile(join(opts.cwd, 'ecsctl.state.json'), 'utf8'));
     expect(state.image).toEqual({ uri: b.image, tag: b.tag, digest: p.digest, registry: engine.registryAddr });
 
-    const again = await cli(['image', 'push', '--context', ctxDir, '--registry', engine.registryAddr], {}, 'push-second');
+    const again = await cli(['image', 'push', '--context', ctxDir, '--registry', engine.registryAddr, '--verbose'], {}, 'push-second');
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/^already pushed: /);
     expect(again.stderr).not.toMatch(/… push/); // no upload step at all
