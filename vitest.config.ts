@@ -12,6 +12,8 @@ export default defineConfig({
           include: ['test/unit/**/*.test.ts'],
           setupFiles: ['test/setup.ts'],
           globals: false,
+          // Projects with different maxWorkers need distinct groups, or vitest 4 refuses to run both.
+          sequence: { groupOrder: 0 },
         },
       },
       {

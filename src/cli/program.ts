@@ -9,6 +9,7 @@ import { registerCluster } from './commands/cluster.js';
 import { registerLogs } from './commands/logs.js';
 import { registerLb } from './commands/lb.js';
 import { registerInstances } from './commands/instances.js';
+import { registerImage } from './commands/image.js';
 import { registerRepo } from './commands/repo.js';
 import { registerService } from './commands/service.js';
 import { registerTaskdef } from './commands/taskdef.js';
@@ -42,6 +43,7 @@ Examples:
   ecsctl cluster show --json`);
 
   registerRepo(program);
+  registerImage(program);
   registerCluster(program);
   registerInstances(program);
   registerTaskdef(program);
