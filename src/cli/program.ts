@@ -13,6 +13,9 @@ import { registerImage } from './commands/image.js';
 import { registerRepo } from './commands/repo.js';
 import { registerService } from './commands/service.js';
 import { registerTaskdef } from './commands/taskdef.js';
+import { registerUp } from './commands/up.js';
+import { registerDown } from './commands/down.js';
+import { registerStatus } from './commands/status.js';
 
 export function buildProgram(): Command {
   const program = new Command('ecsctl')
@@ -47,8 +50,11 @@ Examples:
   registerCluster(program);
   registerInstances(program);
   registerTaskdef(program);
-  registerLogs(program);
   registerLb(program);
   registerService(program);
+  registerUp(program);
+  registerDown(program);
+  registerStatus(program);
+  registerLogs(program);
   return program;
 }

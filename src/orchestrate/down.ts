@@ -65,6 +65,7 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
     targetGroup: async (c) => (await import('../steps/target-group.js')).deleteTargetGroup(c),
     instances: async (c) => {
       const r = await (await import('../steps/instances-stack.js')).deleteInstanceStack(c, { timeoutMs });
+      if (r.outcome === 'absent') return 'absent';
       return `${r.terminated.length} terminated, ${r.deregistered} deregistered, instance SG ${r.securityGroups.instance}, IAM ${r.role}`;
     },
     cluster: async (c) => (await (await import('../steps/cluster.js')).deleteCluster(c)).outcome,

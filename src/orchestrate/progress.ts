@@ -22,7 +22,8 @@ export function progressObserver(o: { interactive: boolean; stream?: NodeJS.Writ
     let latest: readonly TaskEvent[] = [];
     const draw = () => {
       if (drawn > 0) out.write(`\x1b[${drawn}A`);
-      for (const e of latest) out.write(`\x1b[2K${formatTaskLine(e).slice(0, (out.columns || 120) - 1)}\n`);
+      const width = Math.max(...latest.map((e) => e.title.length));
+      for (const e of latest) out.write(`\x1b[2K${formatTaskLine(e, width).slice(0, (out.columns || 120) - 1)}\n`);
       drawn = latest.length;
     };
     const timer = setInterval(draw, 500);
@@ -42,14 +43,15 @@ export function progressObserver(o: { interactive: boolean; stream?: NodeJS.Writ
   const lastDetailAt = new Map<string, number>();
   const every = o.detailEveryMs ?? 5_000;
   return {
-    onChange(e) {
+    onChange(e, all) {
+      const width = Math.max(...all.map((t) => t.title.length));
       const statusChanged = lastStatus.get(e.id) !== e.status;
       const dueDetail = e.status === 'running' && now() - (lastDetailAt.get(e.id) ?? 0) >= every;
       if (!statusChanged && !dueDetail) return;
       lastStatus.set(e.id, e.status);
       lastDetailAt.set(e.id, now());
       if (e.status === 'waiting') return; // everything starts waiting; the plan already said so
-      out.write(`${formatTaskLine(e)}\n`);
+      out.write(`${formatTaskLine(e, width)}\n`);
     },
     finish() {},
   };

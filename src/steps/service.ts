@@ -125,6 +125,16 @@ export async function createService(ctx: StepContext, input: CreateServiceInput 
   }
   const record = { name, arn: created.serviceArn! };
   await ctx.state.record({ service: record });
+  if (!hasCircuitBreaker(created)) {
+    // Some endpoints (moto among them) drop deploymentConfiguration on create; set it again so
+    // the rollout is guarded and a rerun does not find it "changed".
+    ctx.report.info('the endpoint did not keep the deployment circuit breaker; setting it with UpdateService');
+    try {
+      await ctx.aws.ecs.send(new UpdateServiceCommand({ cluster, service: name, deploymentConfiguration: deploymentConfiguration(strategy) }));
+    } catch (e) {
+      throw asOperationError(`turn on the circuit breaker of ECS service ${name}`, e);
+    }
+  }
   return { outcome: state.service ? 'recreated' : 'created', service: record, rollout: rolloutFrom(cluster, created, []) };
 }
 

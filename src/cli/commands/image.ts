@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import * as v from '../../util/validate.js';
 import * as inputs from '../../docker/inputs.js';
-import { UsageError } from '../../errors.js';
+import { chooseTag, engineProvider } from '../../docker/choose.js';
 import { collect, examples, globalsOf, parser, runCommand } from './common.js';
 
 const TAG_RULE = `
@@ -92,19 +92,4 @@ export function registerImage(program: Command): void {
         ].join('\n'),
       });
     });
-}
-
-/** Connects to the engine only once the state has been checked (no repository → exit 2 first). */
-async function engineProvider() {
-  return (await import('../../docker/engine.js')).connectEngine();
-}
-
-async function chooseTag(flag: string | undefined, contextDir: string, read?: import('../../docker/context.js').BuildContext) {
-  if (flag) return { tag: flag, rule: 'flag' as const };
-  const { readContext } = await import('../../docker/context.js');
-  const { defaultTag } = await import('../../docker/tag.js');
-  const context = read ?? await readContext(contextDir, null).catch((e: unknown) => {
-    throw e instanceof UsageError ? new UsageError(`${e.message} (needed for the default tag; or pass --tag)`) : e;
-  });
-  return defaultTag(context);
 }

@@ -1,0 +1,74 @@
+/**
+ * Runs `down`'s graph with one progress line per task; at the end the state records an empty
+ * stack (name and region), so a second `down` is a no-op and `up` can start again.
+ */
+import { readState } from '../state/store.js';
+import { emptyState, RESOURCE_KEYS, type State } from '../state/schema.js';
+import type { StepContext } from '../steps/context.js';
+import { resolveGlobals, type Globals, type RawGlobals } from '../cli/globals.js';
+import { isInteractive } from '../ui/reporter.js';
+import { formatElapsed } from '../util/poll.js';
+import { GraphError, runGraph, waves } from './graph.js';
+import { progressObserver } from './progress.js';
+import { downEquivalents } from './explain.js';
+import { downPlan, downTasks, type DownSettings } from './down.js';
+import { EcsctlError, OperationError } from '../errors.js';
+
+export interface DownResult {
+  readonly stack: string;
+  readonly outcomes: Record<string, string>;
+  /** Sections still recorded (kept on purpose, e.g. --keep-repo). */
+  readonly kept: string[];
+  readonly seconds: number;
+  readonly summary: string;
+}
+
+export async function runDown(ctx: StepContext, globals: Globals, d: DownSettings): Promise<DownResult> {
+  const started = ctx.now();
+  const observer = progressObserver({ interactive: isInteractive(globals.json) });
+  let outcomes: Record<string, string>;
+  try {
+    ({ outcomes } = await runGraph(downTasks(ctx, d), { observer, signal: ctx.signal, now: ctx.now }));
+  } catch (e) {
+    if (!(e instanceof GraphError)) throw e;
+    const first = e.failures[0]!;
+    if (first.error instanceof EcsctlError) {
+      first.error.message = `${first.id}: ${first.error.message}`;
+      throw first.error;
+    }
+    throw new OperationError(`${first.id}: ${(first.error as Error)?.message ?? String(first.error)}`, { cause: first.error });
+  } finally {
+    observer.finish();
+  }
+  // The network is discovered, not created: forget it with the rest.
+  if (ctx.state.current.network) await ctx.state.record({ network: undefined });
+  const kept = RESOURCE_KEYS.filter((k) => ctx.state.current[k] !== undefined);
+  const seconds = Math.round((ctx.now() - started) / 100) / 10;
+  const nothing = Object.values(outcomes).every((o) => /^(nothing recorded|absent|unchanged|skipped)/.test(o));
+  const summary = nothing
+    ? `stack ${ctx.state.current.name}: nothing to delete`
+    : `stack ${ctx.state.current.name} is down (${formatElapsed(seconds * 1000)})${kept.length ? `; kept: ${kept.join(', ')}` : ''}`;
+  return { stack: ctx.state.current.name, outcomes, kept, seconds, summary };
+}
+
+export async function printDownPlan(raw: RawGlobals, d: DownSettings): Promise<void> {
+  const globals = resolveGlobals(raw);
+  const state: State = (await readState(globals.statePath)) ?? emptyState(globals.name ?? '<name>', globals.explicitRegion ?? '<region>');
+  const plan = downPlan(d);
+  const byId = new Map(plan.map((p) => [p.id, p]));
+  const lines = [`plan to delete stack ${state.name} in ${state.region} (dry run: nothing is deleted)`, ''];
+  const json: unknown[] = [];
+  waves(plan.map((p) => ({ ...p, run: async () => '' }))).forEach((wave, i) => {
+    lines.push(`wave ${i + 1}${wave.length > 1 ? ` (${wave.length} in parallel)` : ''}:`);
+    for (const id of wave) {
+      const p = byId.get(id)!;
+      const ids = p.sections.map((k) => state[k]).filter((x) => x !== undefined);
+      const action = ids.length ? 'delete' : 'nothing recorded';
+      lines.push(`  ${p.title}: ${action}${p.deps.length ? `   after ${p.deps.join(', ')}` : ''}`);
+      if (ids.length) for (const a of downEquivalents(id, state)) lines.push(`      $ ${a}`);
+      json.push({ wave: i + 1, id, title: p.title, action, after: p.deps, aws: ids.length ? downEquivalents(id, state) : [] });
+    }
+  });
+  if (globals.json) process.stdout.write(`${JSON.stringify({ stack: state.name, region: state.region, dryRun: true, steps: json }, null, 2)}\n`);
+  else process.stdout.write(`${lines.join('\n')}\n`);
+}

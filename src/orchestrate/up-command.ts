@@ -1,0 +1,98 @@
+/**
+ * Runs `up`'s graph with one progress line per task and ends with the URL and what to try next;
+ * `--dry-run` prints the plan instead, from the state file and the flags alone (no AWS call, no
+ * credentials needed).
+ */
+import { EcsctlError, OperationError } from '../errors.js';
+import { readState } from '../state/store.js';
+import { emptyState, type State } from '../state/schema.js';
+import type { StepContext } from '../steps/context.js';
+import type { Globals, RawGlobals } from '../cli/globals.js';
+import { resolveGlobals } from '../cli/globals.js';
+import { isInteractive } from '../ui/reporter.js';
+import { formatElapsed } from '../util/poll.js';
+import { GraphError, runGraph, waves } from './graph.js';
+import { progressObserver } from './progress.js';
+import { upEquivalents } from './explain.js';
+import { upPlan, upTasks, type ImageHooks, type UpTaskId } from './up.js';
+import type { UpSettings } from './settings.js';
+
+export interface UpResult {
+  readonly stack: string;
+  readonly region: string;
+  readonly url?: string;
+  readonly outcomes: Record<string, string>;
+  readonly seconds: number;
+  readonly summary: string;
+}
+
+export async function runUp(ctx: StepContext, globals: Globals, s: UpSettings, image: ImageHooks): Promise<UpResult> {
+  const started = ctx.now();
+  const observer = progressObserver({ interactive: isInteractive(globals.json) });
+  let outcomes: Record<string, string>;
+  try {
+    ({ outcomes } = await runGraph(upTasks(ctx, s, image), { observer, signal: ctx.signal, now: ctx.now }));
+  } catch (e) {
+    throw firstFailure(e);
+  } finally {
+    observer.finish();
+  }
+  const st = ctx.state.current;
+  const url = st.loadBalancer ? `http://${st.loadBalancer.dnsName}${s.listenerPort === 80 ? '' : `:${s.listenerPort}`}/` : undefined;
+  const changed = Object.values(outcomes).some((o) => !/^(unchanged|exists|nothing|skipped|given|already)/.test(o) && !/unchanged/.test(o));
+  const seconds = Math.round((ctx.now() - started) / 100) / 10;
+  const summary = [
+    changed ? `stack ${st.name} is up (${formatElapsed(seconds * 1000)})` : `stack ${st.name}: every step unchanged (${formatElapsed(seconds * 1000)})`,
+    ...(url ? [`  url: ${url}`] : []),
+    '  next:',
+    '    ecsctl status          what is running, and its health',
+    '    ecsctl lb probe        see the answering hostnames rotate',
+    '    ecsctl logs --follow   the containers\' output',
+    '    ecsctl down --yes      delete it all (the ALB and instances bill by the hour)',
+  ].join('\n');
+  return { stack: st.name, region: st.region, ...(url ? { url } : {}), outcomes, seconds, summary };
+}
+
+/** The graph's first failure keeps its own exit code (2, 4, …); the others are named beside it. */
+function firstFailure(e: unknown): unknown {
+  if (!(e instanceof GraphError)) return e;
+  const [first, ...rest] = e.failures;
+  const also = rest.length ? ` (also failed: ${rest.map((f) => f.id).join(', ')})` : '';
+  const error = first!.error;
+  if (error instanceof EcsctlError) {
+    error.message = `${first!.id}: ${error.message}${also}`;
+    return error;
+  }
+  return new OperationError(`${first!.id}: ${(error as Error)?.message ?? String(error)}${also}`, { cause: error });
+}
+
+/** The plan: waves of tasks that start together, what each would do, and the aws commands it replaces. */
+export async function printUpPlan(raw: RawGlobals, s: UpSettings): Promise<void> {
+  const globals = resolveGlobals(raw);
+  const existing = await readState(globals.statePath);
+  const state: State = existing ?? emptyState(globals.name ?? '<name>', globals.explicitRegion ?? '<region>');
+  const plan = upPlan(s);
+  const recorded: Partial<Record<UpTaskId, string | undefined>> = {
+    network: state.network?.vpcId, repo: state.repository?.uri, cluster: state.cluster?.arn, iam: state.instanceRole?.profileName,
+    lbSg: state.lbSecurityGroup?.id, instanceSg: state.instanceSecurityGroup?.id, loadBalancer: state.loadBalancer?.arn,
+    targetGroup: state.targetGroup?.arn, listener: state.listener?.arn, instances: state.instances?.ids.join(' '),
+    taskdef: state.taskDefinition?.arn, service: state.service?.arn,
+  };
+  const byId = new Map(plan.map((p) => [p.id, p]));
+  const tasks = plan.map((p) => ({ ...p, run: async () => '' }));
+  const lines: string[] = [`plan for stack ${state.name} in ${state.region} (dry run: nothing is changed)`, ''];
+  const json: unknown[] = [];
+  waves(tasks).forEach((wave, i) => {
+    lines.push(`wave ${i + 1}${wave.length > 1 ? ` (${wave.length} in parallel)` : ''}:`);
+    for (const id of wave) {
+      const p = byId.get(id)!;
+      const action = recorded[id] ? `check, converge if needed (recorded: ${recorded[id]})` : id === 'lbActive' || id === 'rollout' || id === 'ami' ? 'read' : 'create';
+      const aws = upEquivalents(id, s, state);
+      lines.push(`  ${p.title}: ${action}${p.deps.length ? `   after ${p.deps.join(', ')}` : ''}`);
+      for (const a of aws) lines.push(`      $ ${a}`);
+      json.push({ wave: i + 1, id, title: p.title, action, after: p.deps, aws });
+    }
+  });
+  if (globals.json) process.stdout.write(`${JSON.stringify({ stack: state.name, region: state.region, dryRun: true, steps: json }, null, 2)}\n`);
+  else process.stdout.write(`${lines.join('\n')}\n`);
+}
