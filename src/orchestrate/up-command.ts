@@ -39,7 +39,8 @@ export async function runUp(ctx: StepContext, globals: Globals, s: UpSettings, i
   }
   const st = ctx.state.current;
   const url = st.loadBalancer ? `http://${st.loadBalancer.dnsName}${s.listenerPort === 80 ? '' : `:${s.listenerPort}`}/` : undefined;
-  const changed = Object.values(outcomes).some((o) => !/^(unchanged|exists|nothing|skipped|given|already)/.test(o) && !/unchanged/.test(o));
+  // Every task's outcome starts with what it did; only these words mean something changed.
+  const changed = Object.values(outcomes).some((o) => /^(created|recreated|updated|discovered|recorded|built|pushed)\b/.test(o));
   const seconds = Math.round((ctx.now() - started) / 100) / 10;
   const summary = [
     changed ? `stack ${st.name} is up (${formatElapsed(seconds * 1000)})` : `stack ${st.name}: every step unchanged (${formatElapsed(seconds * 1000)})`,

@@ -15,8 +15,9 @@ export async function prepareImage(s: UpSettings): Promise<ImageHooks> {
     const uri = s.image;
     return {
       async build(ctx) {
-        if (ctx.state.current.image?.uri !== uri) await ctx.state.record({ image: { uri } });
-        return `given: ${uri}`;
+        if (ctx.state.current.image?.uri === uri) return `unchanged: ${uri}`;
+        await ctx.state.record({ image: { uri } });
+        return `recorded: ${uri}`;
       },
       push: async () => 'skipped (--image)',
       uri: () => uri,

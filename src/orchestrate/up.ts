@@ -64,18 +64,27 @@ export function upPlan(s: UpSettings): PlannedTask[] {
 export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Task<UpTaskId>[] {
   const runners: Record<UpTaskId, (c: StepContext) => Promise<string>> = {
     network: async (c) => {
+      const before = c.state.current.network;
       const n = await (await import('../steps/network.js')).ensureNetwork(c);
-      return `${n.vpcId}, ${n.subnets.length} subnets`;
+      return `${before ? 'unchanged' : 'discovered'}: ${n.vpcId}, ${n.subnets.length} subnets`;
     },
     repo: async (c) => (await (await import('../steps/repository.js')).ensureRepository(c)).outcome,
     cluster: async (c) => (await (await import('../steps/cluster.js')).ensureCluster(c)).outcome,
     iam: async (c) => (await (await import('../steps/iam.js')).ensureInstanceRole(c)).outcome,
     ami: async (c) => {
       amiId = (await (await import('../steps/ami.js')).resolveAmi(c, { instanceType: s.instanceType })).imageId;
-      return amiId;
+      return `read: ${amiId}`;
     },
-    lbSg: async (c) => (await (await import('../steps/security-groups.js')).ensureLbSecurityGroup(c, { listenerPort: s.listenerPort, ingressCidr: '0.0.0.0/0' })).id,
-    instanceSg: async (c) => (await (await import('../steps/security-groups.js')).ensureInstanceSecurityGroup(c, c.state.current.lbSecurityGroup!.id)).id,
+    lbSg: async (c) => {
+      const before = c.state.current.lbSecurityGroup?.id;
+      const g = await (await import('../steps/security-groups.js')).ensureLbSecurityGroup(c, { listenerPort: s.listenerPort, ingressCidr: '0.0.0.0/0' });
+      return `${before === g.id ? 'unchanged' : 'created'}: ${g.id}`;
+    },
+    instanceSg: async (c) => {
+      const before = c.state.current.instanceSecurityGroup?.id;
+      const g = await (await import('../steps/security-groups.js')).ensureInstanceSecurityGroup(c, c.state.current.lbSecurityGroup!.id);
+      return `${before === g.id ? 'unchanged' : 'created'}: ${g.id}`;
+    },
     loadBalancer: async (c) => {
       const { subnetsForLoadBalancer } = await import('../steps/network.js');
       const { ensureLoadBalancer } = await import('../steps/load-balancer.js');
@@ -93,7 +102,7 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
       const st = c.state.current;
       return (await ensureListener(c, { loadBalancerArn: st.loadBalancer!.arn, targetGroupArn: st.targetGroup!.arn, port: s.listenerPort })).outcome;
     },
-    lbActive: async (c) => (await import('../steps/load-balancer.js')).waitForLoadBalancerActive(c, { timeoutMs: s.waitTimeoutMs }),
+    lbActive: async (c) => `read: ${await (await import('../steps/load-balancer.js')).waitForLoadBalancerActive(c, { timeoutMs: s.waitTimeoutMs })}`,
     instances: async (c) => {
       const { ensureInstances } = await import('../steps/instances.js');
       const { subnetsOffering } = await import('../steps/instances-stack.js');
@@ -133,7 +142,7 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
       const { waitForRollout } = await import('../steps/service-wait.js');
       if (!rollout) return 'nothing to wait for';
       const status = await waitForRollout(c, rollout, { timeoutMs: s.waitTimeoutMs });
-      return status.line;
+      return `read: ${status.line}`;
     },
   };
   let amiId: string | undefined;
