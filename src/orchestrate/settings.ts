@@ -3,10 +3,11 @@
  * Flags given on the command line win over the file; the file wins over defaults. Unknown keys
  * and wrong types exit 2 before anything else happens.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import * as v from '../util/validate.js';
+import { issuePath, readJsonFile } from '../util/json-file.js';
+import { registryAddress } from '../docker/inputs.js';
 
 /** Each setting: its default and how a flag's or the file's value is checked. */
 const check = {
@@ -17,7 +18,7 @@ const check = {
   image: (x: string) => v.imageRef(x, 'image'),
   registry: (x: string) => registryAddress(x, 'registry'),
   instanceCount: (x: string) => v.integer(x, 'instanceCount', 1, 20),
-  instanceType: (x: string) => instanceType(x, 'instanceType'),
+  instanceType: (x: string) => v.instanceType(x, 'instanceType'),
   desiredCount: (x: string) => v.integer(x, 'desiredCount', 0, 1000),
   containerPort: (x: string) => v.port(x, 'containerPort'),
   listenerPort: (x: string) => v.port(x, 'listenerPort'),
@@ -81,25 +82,8 @@ export const UP_DEFAULTS = {
 } as const;
 
 export async function readConfigFile(path: string): Promise<ConfigFile> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`--config ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`--config ${path} is not valid JSON: ${(e as Error).message.split('\n')[0]}`);
-  }
-  const parsed = ConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const detail = issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}` : `${issue.path.join('.') || 'top level'}: ${issue.message}`;
-    throw new UsageError(`--config ${path}: ${detail}`);
-  }
-  return parsed.data;
+  return readJsonFile(path, '--config', ConfigSchema, (issue) =>
+    issue.code === 'unrecognized_keys' ? `: unknown key ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}` : `: ${issuePath(issue)}: ${issue.message}`);
 }
 
 /**
@@ -141,16 +125,6 @@ export function mergeSettings(flags: Partial<Record<SettingKey, unknown>>, file:
     logs: (pick('logs') as boolean | undefined) ?? UP_DEFAULTS.logs,
     logRetentionDays: (pick('logRetentionDays') as number | undefined) ?? UP_DEFAULTS.logRetentionDays,
   };
-}
-
-export function instanceType(value: string, flag: string): string {
-  if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(value)) throw new UsageError(`${flag} ${JSON.stringify(value)} is not an instance type (e.g. t3.small)`);
-  return value;
-}
-
-export function registryAddress(value: string, flag: string): string {
-  if (!/^[a-zA-Z0-9.-]+(:\d{1,5})?$/.test(value)) throw new UsageError(`${flag} ${JSON.stringify(value)} must be HOST or HOST:PORT`);
-  return value;
 }
 
 export function healthPath(value: string, flag: string): string {

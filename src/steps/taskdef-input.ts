@@ -2,11 +2,11 @@
  * What `taskdef register` registers, from flags or from the walkthrough's
  * register-task-definition JSON. Checked here, before any AWS call.
  */
-import { readFile } from 'node:fs/promises';
 import type { LogConfiguration, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import * as v from '../util/validate.js';
+import { issuePath, readJsonFile } from '../util/json-file.js';
 
 export interface TaskDefinitionFlags {
   readonly family: string;
@@ -69,24 +69,8 @@ const TaskDefinitionFile = z.looseObject({
  * overridden by flags (the walkthrough's file carries a `<repo-uri>` placeholder).
  */
 export async function taskDefinitionFromFile(path: string): Promise<RegisterTaskDefinitionCommandInput> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`--file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`--file ${path} is not valid JSON: ${(e as Error).message.split('\n')[0]}`);
-  }
-  const parsed = TaskDefinitionFile.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UsageError(`--file ${path} is not a task definition: ${issue.path.join('.') || 'top level'}: ${issue.message}`);
-  }
-  return parsed.data as RegisterTaskDefinitionCommandInput;
+  const parsed = await readJsonFile(path, '--file', TaskDefinitionFile, (issue) => ` is not a task definition: ${issuePath(issue)}: ${issue.message}`);
+  return parsed as RegisterTaskDefinitionCommandInput;
 }
 
 /** Applies the family, the image and the stack's defaults to a definition read from a file. */

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import * as v from '../../util/validate.js';
-import { healthPath, instanceType, registryAddress, type SettingKey } from '../../orchestrate/settings.js';
+import { healthPath, type SettingKey } from '../../orchestrate/settings.js';
+import { registryAddress } from '../../docker/inputs.js';
 import { examples, globalsOf, parser, runCommand } from './common.js';
 
 /** Flags whose value is the same-named setting (see orchestrate/settings.ts). */
@@ -18,7 +19,7 @@ export function registerUp(program: Command): void {
     .option('--image <uri>', 'Run this image instead of building and pushing one (the repository is still created).', parser(v.imageRef, '--image'))
     .option('--registry <HOST:PORT>', 'Push to this registry instead of the ECR hostname, e.g. an emulator\'s (default: env ECSCTL_REGISTRY).', parser(registryAddress, '--registry'))
     .option('--instance-count <n>', 'Number of EC2 container instances, 1-20 (default: 2).', parser((x, f) => v.integer(x, f, 1, 20), '--instance-count'))
-    .option('--instance-type <type>', 'EC2 instance type; Graviton types get the arm64 AMI (default: t3.small).', parser(instanceType, '--instance-type'))
+    .option('--instance-type <type>', 'EC2 instance type; Graviton types get the arm64 AMI (default: t3.small).', parser(v.instanceType, '--instance-type'))
     .option('--desired-count <n>', 'Number of tasks the service keeps running, 0-1000 (default: 10).', parser((x, f) => v.integer(x, f, 0, 1000), '--desired-count'))
     .option('--container-port <port>', 'Port the container listens on (default: 8080).', parser(v.port, '--container-port'))
     .option('--listener-port <port>', 'Port the load balancer listens on (default: 80).', parser(v.port, '--listener-port'))
