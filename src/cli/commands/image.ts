@@ -18,7 +18,8 @@ interface RunOptions { context: string; tag?: string; port: number; path: string
 
 export function registerImage(program: Command): void {
   const image = program.command('image')
-    .description('Build, push, try out and list the container image, through the Docker Engine API (no docker CLI needed).');
+    .description('Build, push, try out and list the container image, through the Docker Engine API (no docker CLI needed).')
+    .addHelpText('after', examples('image build --context fixtures/app', 'image push --registry 127.0.0.1:5000'));
 
   image.command('build')
     .description('Build the image from a context directory and tag it <repositoryUri>:<tag> (docker build + docker tag).')
