@@ -70,7 +70,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 notice
-say "ecsctl's local playground: up → status → down on this machine, in about a minute."
+say "ecsctl's local playground: up → status → down on this machine, in well under a minute once installed."
 
 # ── 1. what is missing ────────────────────────────────────────────────────────────────────────
 banner "install what is missing" "npm ci (if node_modules is absent), npm run build (if dist/ is stale), moto + engine packages (scripts/ensure-tools.sh)."
@@ -151,7 +151,7 @@ ecsctl status
 
 if [ "$ENGINE" = 1 ]; then
   banner "ecsctl image run --context app --port <free port>" \
-    "The URL above is moto's and does not resolve, so there is no load balancer to probe: run the pushed image here and ask it /info."
+    "The URL above is moto's and does not resolve, so there is no load balancer to probe (no lb probe): run the pushed image here and GET /info. With --network host it answers with this machine's hostname."
   ecsctl image run --context app --network host --port "$(free_port)" --path /info
 else
   say "no engine: skipping the local run of the app (moto's load balancer URL does not resolve either)"
