@@ -16,6 +16,7 @@ import { registerTaskdef } from './commands/taskdef.js';
 import { registerUp } from './commands/up.js';
 import { registerDown } from './commands/down.js';
 import { registerStatus } from './commands/status.js';
+import { registerCompletion } from './commands/completion.js';
 
 export function buildProgram(): Command {
   const program = new Command('ecsctl')
@@ -56,5 +57,6 @@ Examples:
   registerDown(program);
   registerStatus(program);
   registerLogs(program);
+  registerCompletion(program);
   return program;
 }

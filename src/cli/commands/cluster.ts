@@ -3,7 +3,8 @@ import type { ClusterView } from '../../steps/cluster.js';
 import { examples, globalsOf, runCommand } from './common.js';
 
 export function registerCluster(program: Command): void {
-  const cluster = program.command('cluster').description('Manage the ECS cluster the container instances join (aws ecs create-cluster).');
+  const cluster = program.command('cluster').description('Manage the ECS cluster the container instances join (aws ecs create-cluster).')
+    .addHelpText('after', examples('cluster create --name web --region us-east-1', 'cluster show --json'));
 
   cluster.command('create')
     .description('Create the ECS cluster <name>, or confirm the recorded one is ACTIVE.')

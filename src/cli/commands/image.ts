@@ -18,7 +18,8 @@ interface RunOptions { context: string; tag?: string; port: number; path: string
 
 export function registerImage(program: Command): void {
   const image = program.command('image')
-    .description('Build, push, try out and list the container image, through the Docker Engine API (no docker CLI needed).');
+    .description('Build, push, try out and list the container image, through the Docker Engine API (no docker CLI needed).')
+    .addHelpText('after', examples('image build --context fixtures/app', 'image push --registry 127.0.0.1:5000'));
 
   image.command('build')
     .description('Build the image from a context directory and tag it <repositoryUri>:<tag> (docker build + docker tag).')
@@ -65,7 +66,7 @@ export function registerImage(program: Command): void {
     .option('--context <dir>', 'Context the default tag is computed from.', '.')
     .option('--port <port>', 'Port the app listens on, given to it as $PORT and probed on 127.0.0.1.', parser(v.port, '--port'), 8080)
     .option('--path <path>', 'Path to GET once the app listens.', parser(inputs.urlPath, '--path'), '/info')
-    .option('--network <mode>', 'host (share this machine\'s network) or bridge (publish --port on 127.0.0.1) (default: host when the engine has no bridge network, else bridge).', parser(inputs.network, '--network'))
+    .option('--network <mode>', 'Network mode: host (share this machine\'s network) or bridge (publish --port on 127.0.0.1) (default: host when the engine has no bridge network, else bridge).', parser(inputs.network, '--network'))
     .option('--timeout <duration>', 'How long to wait for the first answer, e.g. 30s or 2m.', parser((x, f) => v.duration(x, f, 3600_000), '--timeout'), 30_000)
     .addHelpText('after', `${TAG_RULE}\n${examples('image run', 'image run --tag v0.1 --network host --port 8080 --path /info')}`)
     .action(async (opts: RunOptions, cmd: Command) => {

@@ -18,7 +18,8 @@ interface CreateOptions {
 
 export function registerInstances(program: Command): void {
   const instances = program.command('instances')
-    .description('Manage the EC2 container instances of the cluster, with their security groups and IAM instance profile (aws ec2 run-instances).');
+    .description('Manage the EC2 container instances of the cluster, with their security groups and IAM instance profile (aws ec2 run-instances).')
+    .addHelpText('after', examples('instances create --count 2', 'instances list --json'));
 
   instances.command('create')
     .description('Launch ECS-optimized instances that join the recorded cluster, and wait until they are registered.')

@@ -55,7 +55,8 @@ interface CreateOptions {
 }
 
 export function registerLb(program: Command): void {
-  const lb = program.command('lb').description('Manage the application load balancer, its target group and HTTP listener (aws elbv2 create-target-group / create-load-balancer / create-listener).');
+  const lb = program.command('lb').description('Manage the application load balancer, its target group and HTTP listener (aws elbv2 create-target-group / create-load-balancer / create-listener).')
+    .addHelpText('after', examples('lb create --container-port 8080', 'lb probe --requests 20'));
 
   lb.command('create')
     .description('Create or converge target group <name>-tg, load balancer <name>-lb and its HTTP listener, then wait for the load balancer to be active.')

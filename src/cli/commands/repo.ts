@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { examples, globalsOf, runCommand } from './common.js';
 
 export function registerRepo(program: Command): void {
-  const repo = program.command('repo').description('Manage the ECR repository the image is pushed to (aws ecr create-repository).');
+  const repo = program.command('repo').description('Manage the ECR repository the image is pushed to (aws ecr create-repository).')
+    .addHelpText('after', examples('repo create --name web --region us-east-1', 'repo show --json'));
 
   repo.command('create')
     .description('Create the ECR repository <name> with scan on push, or confirm the recorded one exists.')

@@ -37,7 +37,8 @@ export interface ServiceCommandResult {
 }
 
 export function registerService(program: Command): void {
-  const service = program.command('service').description('Run the task definition as a replica service behind the load balancer (aws ecs create-service).');
+  const service = program.command('service').description('Run the task definition as a replica service behind the load balancer (aws ecs create-service).')
+    .addHelpText('after', examples('service create --desired-count 10', 'service show --json'));
 
   service.command('create')
     .description('Create the service on the recorded cluster and wait until its rollout completes, or confirm the recorded one exists.')

@@ -17,7 +17,8 @@ interface RegisterOptions {
 }
 
 export function registerTaskdef(program: Command): void {
-  const taskdef = program.command('taskdef').description('Register and manage task definition revisions (aws ecs register-task-definition).');
+  const taskdef = program.command('taskdef').description('Register and manage task definition revisions (aws ecs register-task-definition).')
+    .addHelpText('after', examples('taskdef register --image 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:v0.1', 'taskdef list --json'));
 
   taskdef.command('register')
     .description('Register a revision in the walkthrough\'s shape (bridge, hostPort 0), or reuse the latest one if identical.')
