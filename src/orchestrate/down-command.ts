@@ -40,8 +40,10 @@ export async function runDown(ctx: StepContext, globals: Globals, d: DownSetting
   } finally {
     observer.finish();
   }
-  // The network is discovered, not created: forget it with the rest.
-  if (ctx.state.current.network) await ctx.state.record({ network: undefined });
+  // The network is discovered, not created, and an image given with --image is only a reference:
+  // forget both with the rest (the image stays recorded only while its repository is kept).
+  const forget = { ...(ctx.state.current.network ? { network: undefined } : {}), ...(!d.keepRepo && ctx.state.current.image ? { image: undefined } : {}) };
+  if (Object.keys(forget).length > 0) await ctx.state.record(forget);
   const kept = RESOURCE_KEYS.filter((k) => ctx.state.current[k] !== undefined);
   const seconds = Math.round((ctx.now() - started) / 100) / 10;
   const nothing = Object.values(outcomes).every((o) => /^(nothing recorded|absent|unchanged|skipped)/.test(o));

@@ -114,8 +114,9 @@ export async function stackStatus(ctx: StepContext): Promise<StackStatus> {
 export function renderStatus(st: StackStatus): string {
   if (st.resources.length === 0) return `stack ${st.stack} (${st.region}): nothing recorded`;
   const width = Math.max(...st.resources.map((r) => r.kind.length));
+  const statusWidth = Math.max(...st.resources.map((r) => r.status.length));
   const lines = [`stack ${st.stack} (${st.region})`];
-  for (const r of st.resources) lines.push(`  ${r.drift ? '!' : '✓'} ${r.kind.padEnd(width)}  ${r.status.padEnd(28)} ${r.id}`);
+  for (const r of st.resources) lines.push(`  ${r.drift ? '!' : '✓'} ${r.kind.padEnd(width)}  ${r.status.padEnd(statusWidth)}  ${r.id}`);
   if (st.url) lines.push(`  url: ${st.url}`);
   if (st.drift > 0) lines.push(`  ${st.drift} resource(s) recorded but missing or degraded: run \`ecsctl up\` to converge`);
   return lines.join('\n');
