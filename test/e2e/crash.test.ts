@@ -31,16 +31,26 @@ afterAll(async () => {
 });
 
 /** Starts the command through the proxy, waits until `operation` has reached moto, then SIGKILLs it. */
+/** Until moto has answered the held call: AWS has acted, the CLI has not heard. */
+async function untilAnswered(operation: string, from: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!proxy.calls.slice(from).some((c) => c.operation === operation && c.answered)) {
+    if (Date.now() > deadline) throw new Error(`moto never answered ${operation}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 async function killDuring(operation: string, args: string[], cwd: string) {
   holding = operation;
+  const seen = proxy.calls.length;
   const child = spawnCli(args, { cwd, endpoint: proxy.endpoint });
   const done = collect(child);
   const deadline = Date.now() + 20_000;
-  while (!proxy.calls.some((c) => c.operation === operation)) {
+  while (!proxy.calls.slice(seen).some((c) => c.operation === operation)) {
     if (Date.now() > deadline) throw new Error(`${operation} never reached the proxy`);
     await new Promise((r) => setTimeout(r, 20));
   }
-  await new Promise((r) => setTimeout(r, 300)); // moto has answered the proxy by now
+  await untilAnswered(operation, seen);
   child.kill('SIGKILL');
   const result = await done;
   holding = '';

@@ -45,6 +45,15 @@ afterAll(async () => {
 const up = (name: string) => ['up', '--name', name, '--image', IMAGE, '--desired-count', '10'];
 
 /** Starts `args` in `cwd`, waits until `operation` has reached moto, then SIGKILLs the process. */
+/** Until moto has answered the held call: AWS has acted, the CLI has not heard. */
+async function untilAnswered(operation: string, from: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!proxy.calls.slice(from).some((c) => c.operation === operation && c.answered)) {
+    if (Date.now() > deadline) throw new Error(`moto never answered ${operation}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 async function killDuring(operation: string, args: string[], cwd: string): Promise<void> {
   holding = operation;
   const seen = proxy.calls.length;
@@ -58,7 +67,7 @@ async function killDuring(operation: string, args: string[], cwd: string): Promi
     if (Date.now() > deadline) throw new Error(`${operation} was never called`);
     await new Promise((r) => setTimeout(r, 20));
   }
-  await new Promise((r) => setTimeout(r, 300)); // moto has acted; the answer is held
+  await untilAnswered(operation, seen);
   child.kill('SIGKILL');
   expect((await done).signal).toBe('SIGKILL');
   holding = '';

@@ -12,6 +12,8 @@ export interface Call {
   /** "CreateCluster", "RunInstances", … */
   readonly operation: string;
   readonly body: string;
+  /** Set once moto has answered (the answer may still be held back from the caller). */
+  answered?: boolean;
 }
 
 export type Decision =
@@ -58,6 +60,7 @@ export async function startProxy(target: string, decide: (call: Call) => Decisio
           const parts: Buffer[] = [];
           up.on('data', (c: Buffer) => parts.push(c));
           up.on('end', () => {
+            call.answered = true;
             const send = () => {
               res.writeHead(up.statusCode ?? 502, up.headers);
               res.end(Buffer.concat(parts));
