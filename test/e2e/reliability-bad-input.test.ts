@@ -50,7 +50,8 @@ const cases: Case[] = [
   { why: 'up --tag with a space', args: ['up', '--name', 'web', '--tag', 'bad tag'], code: 2, message: /--tag "bad tag" is not a valid image tag/ },
   { why: 'up --registry not a host', args: ['up', '--name', 'web', '--registry', 'not a host'], code: 2, message: /--registry "not a host" must be HOST or HOST:PORT/ },
   { why: 'up --context missing', args: ['up', '--name', 'web', '--context', 'nowhere'], code: 2, message: /--context "nowhere" is not a directory/ },
-  { why: 'up --dockerfile missing in the context', args: ['up', '--name', 'web', '--context', 'ctx', '--dockerfile', 'nope'], code: 2, message: /--dockerfile "nope": no such file in ctx/ },
+  { why: 'up --dockerfile missing in the context', args: ['up', '--name', 'web', '--context', 'ctx', '--dockerfile', 'nope'], code: 2, message: /--dockerfile "nope": no such file in context "ctx"/ },
+  { why: 'up without --image and no Dockerfile in the default context', args: ['up', '--name', 'web'], code: 2, message: /--dockerfile "Dockerfile": no such file in context "\."$/ },
   { why: 'up --name uppercase', args: ['up', '--name', 'WEB', ...IMG], code: 2, message: /--name "WEB" is not a valid stack name/ },
   { why: 'up unknown flag', args: ['up', '--bogus'], code: 2, message: /unknown option '--bogus'/ },
   // --config
