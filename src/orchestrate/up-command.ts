@@ -39,7 +39,7 @@ export async function runUp(ctx: StepContext, globals: Globals, s: UpSettings, i
   }
   const st = ctx.state.current;
   const url = st.loadBalancer ? `http://${st.loadBalancer.dnsName}${s.listenerPort === 80 ? '' : `:${s.listenerPort}`}/` : undefined;
-  const changed = Object.values(outcomes).some((o) => !/^(unchanged|exists|nothing|skipped|given|already)/.test(o) && !/unchanged/.test(o));
+  const changed = anythingChanged(outcomes);
   const seconds = Math.round((ctx.now() - started) / 100) / 10;
   const summary = [
     changed ? `stack ${st.name} is up (${formatElapsed(seconds * 1000)})` : `stack ${st.name}: every step unchanged (${formatElapsed(seconds * 1000)})`,
@@ -51,6 +51,18 @@ export async function runUp(ctx: StepContext, globals: Globals, s: UpSettings, i
     '    ecsctl down --yes      delete it all (the ALB and instances bill by the hour)',
   ].join('\n');
   return { stack: st.name, region: st.region, ...(url ? { url } : {}), outcomes, seconds, summary };
+}
+
+/** Tasks that only read or wait: their outcome is an ID or a status line, never a change. */
+const READ_ONLY: ReadonlySet<string> = new Set(['network', 'ami', 'lbActive', 'rollout', 'build']);
+
+/**
+ * True when some task created or changed something. Read-only tasks are left out: their outcomes
+ * ("vpc-…, 6 subnets", "ami-…", "active") matched no "unchanged" pattern, so the summary always
+ * said "is up" and never "every step unchanged".
+ */
+export function anythingChanged(outcomes: Record<string, string>): boolean {
+  return Object.entries(outcomes).some(([id, o]) => !READ_ONLY.has(id) && !/^(unchanged|exists|nothing|skipped|given|already)/.test(o) && !/unchanged/.test(o));
 }
 
 /** The graph's first failure keeps its own exit code (2, 4, …); the others are named beside it. */

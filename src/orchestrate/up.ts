@@ -74,8 +74,16 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
       amiId = (await (await import('../steps/ami.js')).resolveAmi(c, { instanceType: s.instanceType })).imageId;
       return amiId;
     },
-    lbSg: async (c) => (await (await import('../steps/security-groups.js')).ensureLbSecurityGroup(c, { listenerPort: s.listenerPort, ingressCidr: '0.0.0.0/0' })).id,
-    instanceSg: async (c) => (await (await import('../steps/security-groups.js')).ensureInstanceSecurityGroup(c, c.state.current.lbSecurityGroup!.id)).id,
+    lbSg: async (c) => {
+      const before = c.state.current.lbSecurityGroup?.id;
+      const { id } = await (await import('../steps/security-groups.js')).ensureLbSecurityGroup(c, { listenerPort: s.listenerPort, ingressCidr: '0.0.0.0/0' });
+      return id === before ? `unchanged, ${id}` : id;
+    },
+    instanceSg: async (c) => {
+      const before = c.state.current.instanceSecurityGroup?.id;
+      const { id } = await (await import('../steps/security-groups.js')).ensureInstanceSecurityGroup(c, c.state.current.lbSecurityGroup!.id);
+      return id === before ? `unchanged, ${id}` : id;
+    },
     loadBalancer: async (c) => {
       const { subnetsForLoadBalancer } = await import('../steps/network.js');
       const { ensureLoadBalancer } = await import('../steps/load-balancer.js');
