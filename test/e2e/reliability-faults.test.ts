@@ -83,8 +83,11 @@ describe('through a proxy that throttles and 503s a seeded 30% of calls', () => 
 
   it('a second up through the faults changes nothing', async () => {
     const before = await inventory(aws);
+    const from = proxy.calls.length;
     const again = await runCli(['up', '--image', IMAGE, '--json'], opts);
     expect(again.code, again.stderr.slice(-2000)).toBe(0);
+    const creates = proxy.calls.slice(from).map((c) => c.operation).filter((op) => /^(Create|Run|Register|Authorize|Put|Attach|Add)/.test(op));
+    expect(creates).toEqual([]);
     expect(await inventory(aws)).toEqual(before);
   }, 180_000);
 
