@@ -110,3 +110,24 @@ describe('through a proxy that throttles and 503s a seeded 30% of calls', () => 
     expect((await stat(join(opts.cwd, 'ecsctl.state.json'))).mode & 0o777).toBe(0o600);
   });
 });
+
+describe('through a proxy that also loses answers after AWS acted (503 after forwarding)', () => {
+  it('up and down still converge: no duplicate after up, nothing left after down', async () => {
+    faults = faultInjector(SEED + 1, 0.3, 3, 1 / 3);
+    const cwd = await mkdtemp(join(tmpdir(), 'ecsctl-rel-lost-'));
+    const o = { ...opts, cwd };
+    const up = await runCli(['up', '--name', 'lost', '--image', IMAGE], o);
+    console.log(`lost answers during up: ${faults.counts.lost}; all faults ${faults.counts.total} of ${faults.calls()} calls; by op ${JSON.stringify(faults.counts.byOperation)}`);
+    expect(up.code, up.stderr.slice(-3000)).toBe(0);
+    expect(faults.counts.lost).toBeGreaterThan(0);
+    // A lost RegisterTaskDefinition answer leaves one extra revision (the API has no idempotency
+    // token); everything else must be exactly one.
+    const inv = counts(await inventory(aws));
+    console.log(`task definition revisions after up: ${inv.taskDefinitions}`);
+    expect({ ...inv, taskDefinitions: 1 }).toEqual(COMPLETE_STACK);
+    const down = await runCli(['down', '--yes'], o);
+    console.log(`lost answers in total: ${faults.counts.lost}`);
+    expect(down.code, down.stderr.slice(-3000)).toBe(0);
+    expect(counts(await inventory(aws))).toEqual(EMPTY);
+  }, 400_000);
+});

@@ -11,6 +11,8 @@ export interface FaultCounts {
   total: number;
   throttled: number;
   unavailable: number;
+  /** 503s sent after forwarding: AWS acted, the answer was lost (only with lostShare > 0). */
+  lost: number;
   /** Faults per "SERVICE.Operation". */
   readonly byOperation: Record<string, number>;
 }
@@ -58,17 +60,17 @@ export function throttle(service: string): Decision {
   };
 }
 
-export const UNAVAILABLE: Decision = { kind: 'respond', status: 503, headers: { 'content-type': 'text/plain' }, body: 'Service Unavailable' };
+export const UNAVAILABLE = { kind: 'respond', status: 503, headers: { 'content-type': 'text/plain' }, body: 'Service Unavailable' } as const satisfies Decision;
 
 /**
  * Faults `rate` of calls (by the seeded draw), a third of them as 503 and the rest as throttling;
  * never more than `maxRun` in a row for one operation, so one call's retries (8 attempts) are
  * never exhausted by the injector alone.
  */
-export function faultInjector(seed: number, rate = 0.3, maxRun = 3): FaultInjector {
+export function faultInjector(seed: number, rate = 0.3, maxRun = 3, lostShare = 0): FaultInjector {
   const seen = new Map<string, number>();
   const run = new Map<string, number>();
-  const counts: FaultCounts = { total: 0, throttled: 0, unavailable: 0, byOperation: {} };
+  const counts: FaultCounts = { total: 0, throttled: 0, unavailable: 0, lost: 0, byOperation: {} };
   let calls = 0;
   const injector: FaultInjector = {
     counts,
@@ -86,7 +88,12 @@ export function faultInjector(seed: number, rate = 0.3, maxRun = 3): FaultInject
       run.set(op, (run.get(op) ?? 0) + 1);
       counts.total += 1;
       counts.byOperation[op] = (counts.byOperation[op] ?? 0) + 1;
-      if (draw(`${seed}/${op}/${n}/kind`) < 1 / 3) {
+      const kind = draw(`${seed}/${op}/${n}/kind`);
+      if (kind < lostShare) {
+        counts.lost += 1;
+        return { ...UNAVAILABLE, kind: 'forward-then-respond' as const };
+      }
+      if (kind < 1 / 3) {
         counts.unavailable += 1;
         return UNAVAILABLE;
       }
