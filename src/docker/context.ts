@@ -50,10 +50,11 @@ async function locateDockerfile(root: string, dockerfile: string, contextDir: st
       break;
     }
   }
-  if (!found) throw new UsageError(`--dockerfile ${JSON.stringify(dockerfile)}: no such file in ${contextDir}`);
+  // Quoted: main() drops a trailing period, which would turn the default context "." into nothing.
+  if (!found) throw new UsageError(`--dockerfile ${JSON.stringify(dockerfile)}: no such file in context ${JSON.stringify(contextDir)}`);
   const rel = relative(root, found);
   if (rel.startsWith('..') || isAbsolute(rel)) {
-    throw new UsageError(`--dockerfile ${JSON.stringify(dockerfile)} is outside the context ${contextDir}`, { hint: 'Move it into the context or pass a --context that contains it.' });
+    throw new UsageError(`--dockerfile ${JSON.stringify(dockerfile)} is outside the context ${JSON.stringify(contextDir)}`, { hint: 'Move it into the context or pass a --context that contains it.' });
   }
   return toPosix(rel);
 }

@@ -39,8 +39,7 @@ export async function runUp(ctx: StepContext, globals: Globals, s: UpSettings, i
   }
   const st = ctx.state.current;
   const url = st.loadBalancer ? `http://${st.loadBalancer.dnsName}${s.listenerPort === 80 ? '' : `:${s.listenerPort}`}/` : undefined;
-  // Every task's outcome starts with what it did; only these words mean something changed.
-  const changed = Object.values(outcomes).some((o) => /^(created|recreated|updated|discovered|recorded|built|pushed)\b/.test(o));
+  const changed = anythingChanged(outcomes);
   const seconds = Math.round((ctx.now() - started) / 100) / 10;
   const summary = [
     changed ? `stack ${st.name} is up (${formatElapsed(seconds * 1000)})` : `stack ${st.name}: every step unchanged (${formatElapsed(seconds * 1000)})`,
@@ -52,6 +51,14 @@ export async function runUp(ctx: StepContext, globals: Globals, s: UpSettings, i
     '    ecsctl down --yes      delete it all (the ALB and instances bill by the hour)',
   ].join('\n');
   return { stack: st.name, region: st.region, ...(url ? { url } : {}), outcomes, seconds, summary };
+}
+
+/**
+ * True when some task created or changed something. Every task's outcome starts with what it did
+ * ("created", "unchanged", "read: active", …); only these words mean a change.
+ */
+export function anythingChanged(outcomes: Record<string, string>): boolean {
+  return Object.values(outcomes).some((o) => /^(created|recreated|updated|discovered|recorded|built|pushed)\b/.test(o));
 }
 
 /** The graph's first failure keeps its own exit code (2, 4, …); the others are named beside it. */

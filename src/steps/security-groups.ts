@@ -58,7 +58,12 @@ async function ensureGroup(ctx: StepContext, key: GroupKey, name: string, descri
       }));
       group = { GroupId: out.GroupId!, GroupName: name, IpPermissions: [] };
     } catch (e) {
-      throw asOperationError(`create security group ${name}`, e);
+      // The SDK retried a create whose answer was lost (a 5xx after EC2 acted): the group is
+      // there now. Take it only if it carries our tag, as on any rerun.
+      const raced = isAwsError(e, 'InvalidGroup.Duplicate') ? await findGroup(ec2, undefined, name, vpcId) : undefined;
+      if (!raced) throw asOperationError(`create security group ${name}`, e);
+      assertOwned('security group', `${name} (${raced.GroupId})`, raced.Tags, stack);
+      group = raced;
     }
     await ctx.state.record({ [key]: { id: group.GroupId!, name } });
   }

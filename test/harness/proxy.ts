@@ -20,7 +20,9 @@ export type Decision =
   | { readonly kind: 'pass' }
   /** Forward, then wait before answering (AWS has acted; the caller has not heard yet). */
   | { readonly kind: 'delay-response'; readonly ms: number }
-  | { readonly kind: 'respond'; readonly status: number; readonly headers?: Record<string, string>; readonly body: string };
+  | { readonly kind: 'respond'; readonly status: number; readonly headers?: Record<string, string>; readonly body: string }
+  /** Forward (AWS acts), then answer this instead of what came back: a response lost on the way. */
+  | { readonly kind: 'forward-then-respond'; readonly status: number; readonly headers?: Record<string, string>; readonly body: string };
 
 export interface Proxy {
   readonly endpoint: string;
@@ -62,6 +64,11 @@ export async function startProxy(target: string, decide: (call: Call) => Decisio
           up.on('end', () => {
             call.answered = true;
             const send = () => {
+              if (decision.kind === 'forward-then-respond') {
+                res.writeHead(decision.status, { 'content-type': 'application/json', ...decision.headers });
+                res.end(decision.body);
+                return;
+              }
               res.writeHead(up.statusCode ?? 502, up.headers);
               res.end(Buffer.concat(parts));
             };
