@@ -74,6 +74,15 @@ function firstFailure(e: unknown): unknown {
   return new OperationError(`${first!.id}: ${(error as Error)?.message ?? String(error)}${also}`, { cause: error });
 }
 
+/** What a task does when nothing of it is recorded yet. */
+function planAction(id: UpTaskId, s: UpSettings): string {
+  if (id === 'network') return 'discover';
+  if (id === 'lbActive' || id === 'rollout' || id === 'ami') return 'read';
+  if (id === 'build') return s.image ? 'record the given image' : 'build';
+  if (id === 'push') return s.image ? 'skip' : 'push';
+  return 'create';
+}
+
 /** The plan: waves of tasks that start together, what each would do, and the aws commands it replaces. */
 export async function printUpPlan(raw: RawGlobals, s: UpSettings): Promise<void> {
   const globals = resolveGlobals(raw);
@@ -94,7 +103,7 @@ export async function printUpPlan(raw: RawGlobals, s: UpSettings): Promise<void>
     lines.push(`wave ${i + 1}${wave.length > 1 ? ` (${wave.length} in parallel)` : ''}:`);
     for (const id of wave) {
       const p = byId.get(id)!;
-      const action = recorded[id] ? `check, converge if needed (recorded: ${recorded[id]})` : id === 'lbActive' || id === 'rollout' || id === 'ami' ? 'read' : 'create';
+      const action = recorded[id] ? `check, converge if needed (recorded: ${recorded[id]})` : planAction(id, s);
       const aws = upEquivalents(id, s, state);
       lines.push(`  ${p.title}: ${action}${p.deps.length ? `   after ${p.deps.join(', ')}` : ''}`);
       for (const a of aws) lines.push(`      $ ${a}`);
