@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isRead, startProxy } from './lib.mjs';
+import { isRead, run, startProxy } from './lib.mjs';
 import { ecsctl, UP_ARGS } from './sides.mjs';
 
 const summarize = (calls) => {
@@ -20,6 +20,8 @@ const summarize = (calls) => {
 export async function callsAndMemory(moto, env = {}) {
   const proxy = await startProxy(moto.endpoint);
   const stateDir = mkdtempSync(join(tmpdir(), 'ecsctl-bench-'));
+  // GNU time is Debian's `time` package; a fresh machine may lack it (installed like engine-up.sh does).
+  if (!existsSync('/usr/bin/time')) await run('bash', ['-c', 'command -v apt-get >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 time >&2']);
   const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
   try {
     const first = await ecsctl(proxy.endpoint, UP_ARGS('calls'), { stateDir, env, prefix: timeBin ? [timeBin, '-v'] : [] });

@@ -183,7 +183,7 @@ export async function critical({ row, log }) {
     const t0 = proxy.calls[0]?.t ?? 0;
     const timeline = proxy.calls.filter((c) => c.agent === 'client').map((c) => `${((c.t - t0) / 1000).toFixed(2)} ${c.operation}`);
     if (process.env.BENCH_TIMELINE) log(`timeline:\n${timeline.join('\n')}`);
-    log(`up stderr:\n${up.stderr.slice(-4000)}\ndown stderr:\n${down.stderr.slice(-4000)}`);
+    if (process.env.BENCH_TIMELINE) log(`up stderr:\n${up.stderr.slice(-4000)}\ndown stderr:\n${down.stderr.slice(-4000)}`);
     return { up: up.ms, down: down.ms, u, d, upErr: up.stderr, downErr: down.stderr };
   } finally {
     await standins.stop(); await proxy.close(); await moto.stop();

@@ -138,3 +138,25 @@ export function run(cmd, args, { env = {}, cwd = ROOT, input } = {}) {
     child.stdin.end(input ?? '');
   });
 }
+
+/**
+ * After a start or POST /moto-api/reset, moto builds each service's backend on its first call
+ * (EC2's default VPC, IAM's managed policies: seconds). One read per service, untimed, before
+ * each timed side, so that both sides start on a fresh-but-warm moto and what is timed is theirs.
+ */
+export async function warmMoto(endpoint) {
+  const config = { region: 'us-east-1', endpoint, credentials: { accessKeyId: CREDS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDS.AWS_SECRET_ACCESS_KEY } };
+  const ec2 = await import('@aws-sdk/client-ec2'); const iam = await import('@aws-sdk/client-iam');
+  const ecs = await import('@aws-sdk/client-ecs'); const elb = await import('@aws-sdk/client-elastic-load-balancing-v2');
+  const ecr = await import('@aws-sdk/client-ecr'); const ssm = await import('@aws-sdk/client-ssm');
+  const logs = await import('@aws-sdk/client-cloudwatch-logs');
+  await Promise.all([
+    new ec2.EC2Client(config).send(new ec2.DescribeSubnetsCommand({})),
+    new iam.IAMClient(config).send(new iam.ListPoliciesCommand({ MaxItems: 1 })),
+    new ecs.ECSClient(config).send(new ecs.ListClustersCommand({})),
+    new elb.ElasticLoadBalancingV2Client(config).send(new elb.DescribeLoadBalancersCommand({})),
+    new ecr.ECRClient(config).send(new ecr.DescribeRepositoriesCommand({})),
+    new ssm.SSMClient(config).send(new ssm.GetParameterCommand({ Name: '/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id' })).catch(() => undefined),
+    new logs.CloudWatchLogsClient(config).send(new logs.DescribeLogGroupsCommand({})),
+  ]);
+}

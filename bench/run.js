@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { median, ROOT, startMoto, startStandins } from './lib.mjs';
+import { median, ROOT, startMoto, startStandins, warmMoto } from './lib.mjs';
 import { startup } from './startup.mjs';
 import { ecsctlUpDown, walkthrough } from './sides.mjs';
 import { callsAndMemory } from './calls.mjs';
@@ -43,17 +43,20 @@ async function main() {
         for (let i = 0; i < RUNS; i++) {
           for (const side of i % 2 === 0 ? ['ecsctl', 'walk'] : ['walk', 'ecsctl']) {
             await moto.reset();
+            await warmMoto(moto.endpoint);
             log(`walkthrough run ${i + 1}/${RUNS}: ${side}…`);
             if (side === 'ecsctl') e.push((await ecsctlUpDown(moto.endpoint, { env: { ECSCTL_POLL_SCALE: MOTO_SCALE } })).ms);
             else { const r = await walkthrough(moto.endpoint); w.push(r.ms); inv = r.invocations; }
           }
         }
         const me = median(e); const mw = median(w);
-        row(`walkthrough-awscli.sh (${inv} aws invocations), median of ${RUNS}`, s(mw), '', undefined);
-        row(`\`ecsctl up --image … && ecsctl down --yes\` (ECSCTL_POLL_SCALE=${MOTO_SCALE}), median of ${RUNS}`, `${s(me)} → ${(mw / me).toFixed(1)}× faster`, '≥ 10×', mw / me >= 10);
+        log(`walkthrough runs (s): ${w.map((x) => (x / 1000).toFixed(2)).join(', ')}; ecsctl runs (s): ${e.map((x) => (x / 1000).toFixed(2)).join(', ')}`);
+        row(`walkthrough-awscli.sh (${inv} aws invocations), median of ${RUNS}`, `${s(mw)} (runs: ${w.map((x) => (x / 1000).toFixed(1)).join(', ')})`, '', undefined);
+        row(`\`ecsctl up --image … && ecsctl down --yes\` (ECSCTL_POLL_SCALE=${MOTO_SCALE}), median of ${RUNS}`, `${s(me)} (runs: ${e.map((x) => (x / 1000).toFixed(1)).join(', ')}) → ${(mw / me).toFixed(1)}× faster`, '≥ 10×', mw / me >= 10);
       }
       if (only.has('calls')) {
         await moto.reset();
+        await warmMoto(moto.endpoint);
         log('calls and memory…');
         const r = await callsAndMemory(moto, { ECSCTL_POLL_SCALE: MOTO_SCALE });
         row('API calls of `up` on an empty account', `${r.up.total} (${r.up.reads} reads, ${r.up.mutating} mutating)`, '', undefined);
