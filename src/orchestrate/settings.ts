@@ -22,7 +22,7 @@ const check = {
   desiredCount: (x: string) => v.integer(x, 'desiredCount', 0, 1000),
   containerPort: (x: string) => v.port(x, 'containerPort'),
   listenerPort: (x: string) => v.port(x, 'listenerPort'),
-  healthCheckPath: (x: string) => healthPath(x, 'healthCheckPath'),
+  healthCheckPath: (x: string) => v.healthPath(x, 'healthCheckPath'),
   memory: (x: string) => v.integer(x, 'memory', 4, 120_000),
   cpu: (x: string) => v.integer(x, 'cpu', 0, 10_240),
   waitTimeout: (x: string) => v.duration(x, 'waitTimeout'),
@@ -127,7 +127,3 @@ export function mergeSettings(flags: Partial<Record<SettingKey, unknown>>, file:
   };
 }
 
-export function healthPath(value: string, flag: string): string {
-  if (!/^\/[\x21-\x7e]{0,1023}$/.test(value)) throw new UsageError(`${flag} must be a path starting with /, got ${JSON.stringify(value)}`);
-  return value;
-}

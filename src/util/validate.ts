@@ -167,3 +167,9 @@ export function keyPairName(value: string, flag = '--key-name'): string {
   }
   return value;
 }
+
+/** An HTTP path for health checks and probes: starts with /, printable ASCII, up to 1024 characters. */
+export function healthPath(value: string, flag: string): string {
+  if (!/^\/[\x21-\x7e]{0,1023}$/.test(value)) throw new UsageError(`${flag} must be a path starting with /, got ${JSON.stringify(value)}`);
+  return value;
+}

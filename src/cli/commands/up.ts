@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import * as v from '../../util/validate.js';
-import { healthPath, type SettingKey } from '../../orchestrate/settings.js';
+import type { SettingKey } from '../../orchestrate/settings.js';
 import { registryAddress } from '../../docker/inputs.js';
 import { examples, globalsOf, parser, runCommand } from './common.js';
 
@@ -23,7 +23,7 @@ export function registerUp(program: Command): void {
     .option('--desired-count <n>', 'Number of tasks the service keeps running, 0-1000 (default: 10).', parser((x, f) => v.integer(x, f, 0, 1000), '--desired-count'))
     .option('--container-port <port>', 'Port the container listens on (default: 8080).', parser(v.port, '--container-port'))
     .option('--listener-port <port>', 'Port the load balancer listens on (default: 80).', parser(v.port, '--listener-port'))
-    .option('--health-check-path <path>', 'Path the target group health check requests (default: /).', parser(healthPath, '--health-check-path'))
+    .option('--health-check-path <path>', 'Path the target group health check requests (default: /).', parser(v.healthPath, '--health-check-path'))
     .option('--memory <MiB>', 'Hard memory limit of the container in MiB (default: 128).', parser((x, f) => v.integer(x, f, 4, 120_000), '--memory'))
     .option('--cpu <units>', 'CPU units reserved for the container, 1024 = one vCPU (default: 0).', parser((x, f) => v.integer(x, f, 0, 10_240), '--cpu'))
     .option('--no-logs', 'Do not send container output to CloudWatch Logs (default: awslogs to /ecs/<name>, created first).')
