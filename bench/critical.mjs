@@ -25,8 +25,9 @@ import { join } from 'node:path';
 import { sleep, startMoto, startProxy, startStandins } from './lib.mjs';
 import { ecsctl, UP_ARGS } from './sides.mjs';
 
-// BENCH_SCALE changes the model's scale; node start-up and SDK loading do not scale with it, so a coarser
-// scale shows more of them in the whole-process ratio (the first-to-last-call ratio is not affected).
+// BENCH_SCALE sets how much the model's delays are compressed (default 1:20). Node start-up and SDK
+// loading do not compress, so the larger the scale, the more they weigh in the whole-process ratio;
+// the first-to-last-call ratio does not depend on it.
 export const SCALE = Number(process.env.BENCH_SCALE) > 0 ? Number(process.env.BENCH_SCALE) : 20;
 const C = 0.25; // one API call in the model
 const D = { iam: 8, runCall: 3, pending: 18, agent: 22, lbCall: 1, alb: 150, tasks: 10, healthy: 5.5, stop: 2, ecs: 8, eni: 90, terminate: 35 };
