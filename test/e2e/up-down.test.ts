@@ -19,7 +19,7 @@ import { GetInstanceProfileCommand } from '@aws-sdk/client-iam';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { startAgent, type StandinAgent } from '../../scripts/standin/agent.mjs';
 import { startScheduler, type Scheduler } from '../../scripts/standin/scheduler.mjs';
-import { runCli, type CliOptions } from '../harness/cli.js';
+import { collect, runCli, spawnCli, type CliOptions } from '../harness/cli.js';
 import { startMoto, type Moto } from '../harness/moto.js';
 import { startProxy } from '../harness/proxy.js';
 import { verifyClients, type VerifyClients } from '../harness/aws.js';
@@ -52,7 +52,10 @@ describe('up → status → down', () => {
 
   it('prints a dry-run plan with the aws commands it replaces, without any AWS call', async () => {
     const recorder = await startProxy(moto.endpoint, () => ({ kind: 'respond', status: 500, body: '{}' }));
-    const plan = await runCli(['up', '--name', 'web', '--image', IMAGE, '--dry-run'], { ...opts, endpoint: recorder.endpoint });
+    // No credentials at all: the plan comes from the state and the flags alone.
+    const plan = await runCli(['up', '--name', 'web', '--image', IMAGE, '--dry-run'], {
+      ...opts, endpoint: recorder.endpoint, env: { ...opts.env, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined },
+    });
     await recorder.close();
     expect(plan.code, plan.stderr).toBe(0);
     expect(recorder.calls).toHaveLength(0);
@@ -125,6 +128,39 @@ describe('up → status → down', () => {
     expect(svc.desiredCount).toBe(4);
   });
 
+  it('rolls out a new image as a new task definition revision, in place', async () => {
+    const v2 = IMAGE.replace(':v0.1', ':v0.2');
+    const rolled = await cli('up', '--image', v2, '--json');
+    expect(rolled.code, rolled.stderr).toBe(0);
+    const state = await readState();
+    expect(state.taskDefinition.revision).toBe(2);
+    const svc = (await aws.ecs.send(new DescribeServicesCommand({ cluster: 'web', services: ['web'] }))).services![0]!;
+    expect(svc.taskDefinition).toBe(state.taskDefinition.arn);
+    expect(svc.serviceArn).toBe(state.service.arn); // the same service, updated, not re-created
+  });
+
+  it('stops on Ctrl-C after the calls in flight, exits 130, and a rerun finishes the job', async () => {
+    const proxy = await startProxy(moto.endpoint, (call) => (call.operation === 'RegisterTaskDefinition' ? { kind: 'delay-response', ms: 1_500 } : { kind: 'pass' }));
+    const v3 = IMAGE.replace(':v0.1', ':v0.3');
+    const child = spawnCli(['up', '--image', v3], { ...opts, endpoint: proxy.endpoint });
+    const done = collect(child);
+    while (!proxy.calls.some((c) => c.operation === 'RegisterTaskDefinition')) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGINT');
+    const interrupted = await done;
+    await proxy.close();
+    expect(interrupted.code, interrupted.stderr).toBe(130);
+    expect(interrupted.stderr).toMatch(/interrupted/);
+    // The registration in flight finished and was recorded; the service was not touched yet.
+    const state = await readState();
+    expect(state.taskDefinition.revision).toBe(3);
+    const before = (await aws.ecs.send(new DescribeServicesCommand({ cluster: 'web', services: ['web'] }))).services![0]!;
+    expect(before.taskDefinition).not.toBe(state.taskDefinition.arn);
+    const rerun = await cli('up', '--image', v3);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const after = (await aws.ecs.send(new DescribeServicesCommand({ cluster: 'web', services: ['web'] }))).services![0]!;
+    expect(after.taskDefinition).toBe(state.taskDefinition.arn);
+  });
+
   it('reports every resource in status --json', async () => {
     const status = await cli('status', '--json');
     expect(status.code, status.stderr).toBe(0);
@@ -165,5 +201,17 @@ describe('up → status → down', () => {
     expect((await aws.ecs.send(new DescribeClustersCommand({ clusters: [neighbours.clusterArn] }))).clusters?.[0]?.status).toBe('ACTIVE');
     expect((await aws.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [neighbours.sgId] }))).SecurityGroups).toHaveLength(1);
     expect((await aws.elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [neighbours.tgArn] }))).TargetGroups).toHaveLength(1);
+  });
+
+  it('reports, and never deletes, a resource a hand-edited state names that is not the stack\'s', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'ecsctl-e2e-edited-'));
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(cwd, 'ecsctl.state.json'), JSON.stringify({
+      version: 1, name: 'edited', region: 'us-east-1', cluster: { name: 'shop', arn: neighbours.clusterArn },
+    }), { mode: 0o600 });
+    const down = await runCli(['down', '--yes'], { ...opts, cwd });
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stderr).toMatch(/ECS cluster shop exists but was not created by ecsctl for stack edited.*left alone/);
+    expect((await aws.ecs.send(new DescribeClustersCommand({ clusters: [neighbours.clusterArn] }))).clusters?.[0]?.status).toBe('ACTIVE');
   });
 });
