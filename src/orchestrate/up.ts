@@ -132,9 +132,11 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
       const live = c.state.current.service;
       // A recorded service is converged in place (scale, new revision, attach the target group);
       // otherwise it is created. Either way the rollout starts from the returned reference.
-      const r = live
-        ? await updateService(c, { desiredCount: s.desiredCount, taskDefinition: c.state.current.taskDefinition!.arn, attachLb: true })
-        : await createService(c, { desiredCount: s.desiredCount, gateTimeoutMs: s.waitTimeoutMs });
+      const converge = () => updateService(c, { desiredCount: s.desiredCount, taskDefinition: c.state.current.taskDefinition!.arn, attachLb: true });
+      let r = live ? await converge() : await createService(c, { desiredCount: s.desiredCount, gateTimeoutMs: s.waitTimeoutMs });
+      // createService adopts our own service found by name and tag (a run killed after CreateService)
+      // without changing it; converge it now, so the next rerun has nothing left to do.
+      if (!live && r.outcome === 'unchanged') r = await converge();
       rollout = r.rollout;
       return r.changes?.length ? `${r.outcome}: ${r.changes.join(', ')}` : r.outcome;
     },

@@ -3,28 +3,13 @@
  * one line on stderr (no stack trace), makes no AWS call (the endpoint is a recorder that counts
  * every request) and leaves the state file byte-identical (or absent, if there was none).
  */
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../harness/cli.js';
-import { startProxy, type Proxy } from '../harness/proxy.js';
+import type { Proxy } from '../harness/proxy.js';
+import { expectRejectedBeforeAnyCall, startRecorder, type BadInputCase } from '../harness/bad-input.js';
 
 const VALID_STATE = `${JSON.stringify({ version: 1, name: 'web', region: 'us-east-1', cluster: { name: 'web', arn: 'arn:aws:ecs:us-east-1:123456789012:cluster/web' } }, null, 2)}\n`;
 
-interface Case {
-  readonly why: string;
-  readonly args: string[];
-  readonly code: 2 | 3;
-  readonly message: RegExp;
-  /** Contents of ecsctl.state.json before the run; undefined = no file. */
-  readonly state?: string;
-  readonly env?: Record<string, string | undefined>;
-  readonly files?: Record<string, string>;
-}
-
-const cases: Case[] = [
+const cases: BadInputCase[] = [
   { why: 'uppercase stack name', args: ['repo', 'create', '--name', 'Web'], code: 2, message: /--name "Web" is not a valid stack name/ },
   { why: 'stack name with a leading digit', args: ['cluster', 'create', '--name', '1web'], code: 2, message: /not a valid stack name/ },
   { why: 'stack name with shell metacharacters', args: ['repo', 'create', '--name', 'web;rm -rf /'], code: 2, message: /not a valid stack name/ },
@@ -58,32 +43,12 @@ const cases: Case[] = [
 let recorder: Proxy;
 
 beforeAll(async () => {
-  // Any request at all is a failure of the case; the recorder answers 500 so nothing could succeed either.
-  recorder = await startProxy('http://127.0.0.1:9', () => ({ kind: 'respond', status: 500, body: '{}' }));
+  recorder = await startRecorder();
 });
 afterAll(async () => recorder?.close());
 
 describe('bad input', () => {
-  it.each(cases.map((c) => [c.why, c] as const))('%s', async (_, c) => {
-    const cwd = await mkdtemp(join(tmpdir(), 'ecsctl-bad-'));
-    await mkdir(join(cwd, 'adir'));
-    for (const [name, text] of Object.entries(c.files ?? {})) await writeFile(join(cwd, name), text);
-    const statePath = join(cwd, 'ecsctl.state.json');
-    if (c.state !== undefined) await writeFile(statePath, c.state, { mode: 0o600 });
-    const before = recorder.calls.length;
-
-    const result = await runCli(c.args, { cwd, endpoint: recorder.endpoint, env: c.env });
-
-    expect(result.code, result.stderr).toBe(c.code);
-    const lines = result.stderr.split('\n').filter((l) => l.length > 0);
-    expect(lines, result.stderr).toHaveLength(1);
-    expect(lines[0]).toMatch(c.message);
-    expect(result.stderr).not.toMatch(/^\s+at /m);
-    expect(recorder.calls.length - before).toBe(0);
-    if (c.state === undefined) expect(existsSync(statePath)).toBe(false);
-    else expect(await readFile(statePath, 'utf8')).toBe(c.state);
-    expect(existsSync(`${statePath}.lock`)).toBe(false);
-  });
+  it.each(cases.map((c) => [c.why, c] as const))('%s', async (_, c) => expectRejectedBeforeAnyCall(c, recorder));
 
   it('covers at least 15 cases', () => expect(cases.length).toBeGreaterThanOrEqual(15));
 });

@@ -6,13 +6,13 @@
  * Then, against moto: a state naming resources that no longer exist is not bad input (`status`
  * reports the drift, `down` succeeds), and an unreachable endpoint fails fast with one clear line.
  */
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../harness/cli.js';
-import { startProxy, type Proxy } from '../harness/proxy.js';
+import type { Proxy } from '../harness/proxy.js';
+import { expectRejectedBeforeAnyCall, startRecorder, type BadInputCase } from '../harness/bad-input.js';
 import { startMoto, type Moto, freePort } from '../harness/moto.js';
 import { verifyClients } from '../harness/aws.js';
 import { inventory } from '../harness/inventory.js';
@@ -21,18 +21,7 @@ const ARN = 'arn:aws:ecs:us-east-1:123456789012';
 const VALID_STATE = `${JSON.stringify({ version: 1, name: 'web', region: 'us-east-1', cluster: { name: 'web', arn: `${ARN}:cluster/web` } }, null, 2)}\n`;
 const IMG = ['--image', 'nginx:1.27'];
 
-interface Case {
-  readonly why: string;
-  readonly args: string[];
-  readonly code: 2 | 3;
-  readonly message: RegExp;
-  /** Contents of ecsctl.state.json before the run; undefined = no file. */
-  readonly state?: string;
-  readonly env?: Record<string, string | undefined>;
-  readonly files?: Record<string, string>;
-}
-
-const cases: Case[] = [
+const cases: BadInputCase[] = [
   // up: every numeric flag out of range or not a number, and the other checked flags
   { why: 'up --desired-count -1', args: ['up', '--name', 'web', ...IMG, '--desired-count', '-1'], code: 2, message: /--desired-count must be a whole number from 0 to 1000, got "-1"/ },
   { why: 'up --desired-count abc', args: ['up', '--name', 'web', ...IMG, '--desired-count', 'abc'], code: 2, message: /--desired-count must be a whole number/ },
@@ -97,33 +86,12 @@ const cases: Case[] = [
 let recorder: Proxy;
 
 beforeAll(async () => {
-  // Any request at all is a failure of the case; the recorder answers 500 so nothing could succeed either.
-  recorder = await startProxy('http://127.0.0.1:9', () => ({ kind: 'respond', status: 500, body: '{}' }));
+  recorder = await startRecorder();
 });
 afterAll(async () => recorder?.close());
 
 describe('bad input to every command', () => {
-  it.each(cases.map((c) => [c.why, c] as const))('%s', async (_, c) => {
-    const cwd = await mkdtemp(join(tmpdir(), 'ecsctl-rel-bad-'));
-    await mkdir(join(cwd, 'adir'));
-    await mkdir(join(cwd, 'ctx'));
-    for (const [name, text] of Object.entries(c.files ?? {})) await writeFile(join(cwd, name), text);
-    const statePath = join(cwd, 'ecsctl.state.json');
-    if (c.state !== undefined) await writeFile(statePath, c.state, { mode: 0o600 });
-    const before = recorder.calls.length;
-
-    const result = await runCli(c.args, { cwd, endpoint: recorder.endpoint, env: c.env });
-
-    expect(result.code, result.stderr).toBe(c.code);
-    const lines = result.stderr.split('\n').filter((l) => l.length > 0);
-    expect(lines, result.stderr).toHaveLength(1);
-    expect(lines[0]).toMatch(c.message);
-    expect(result.stderr).not.toMatch(/^\s+at /m);
-    expect(recorder.calls.length - before).toBe(0);
-    if (c.state === undefined) expect(existsSync(statePath)).toBe(false);
-    else expect(await readFile(statePath, 'utf8')).toBe(c.state);
-    expect(existsSync(`${statePath}.lock`)).toBe(false);
-  });
+  it.each(cases.map((c) => [c.why, c] as const))('%s', async (_, c) => expectRejectedBeforeAnyCall(c, recorder));
 
   it('covers at least 30 cases', () => expect(cases.length).toBeGreaterThanOrEqual(30));
 });

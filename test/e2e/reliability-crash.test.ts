@@ -15,6 +15,7 @@ import { collect, runCli, spawnCli, type CliOptions } from '../harness/cli.js';
 import { startProxy, type Proxy } from '../harness/proxy.js';
 import { verifyClients, type VerifyClients } from '../harness/aws.js';
 import { COMPLETE_STACK, counts, EMPTY, inventory } from '../harness/inventory.js';
+import { expectRerunChangesNothing } from '../harness/rerun.js';
 import { FAST, IMAGE, startUpWorld, type UpWorld } from '../harness/standins.js';
 
 const UP_POINTS = [
@@ -100,15 +101,8 @@ describe('SIGKILL during up and down, then the same command again', () => {
     console.log(`up kill points (${kills.length}): ${kills.join(', ')}`);
     expect(kills.length).toBeGreaterThanOrEqual(5);
     expect(counts(await inventory(aws))).toEqual(COMPLETE_STACK);
-    // A final rerun creates nothing. (It does call UpdateService: moto 5 keeps no
-    // deploymentConfiguration, so ecsctl turns the circuit breaker back on every time.)
-    const before = await inventory(aws);
-    const from = proxy.calls.length;
-    const again = await runCli(['up', '--image', IMAGE, '--json'], opts);
-    expect(again.code, again.stderr.slice(-2000)).toBe(0);
-    const creates = proxy.calls.slice(from).map((c) => c.operation).filter((op) => /^(Create|Run|Register|Authorize|Put|Attach|Add)/.test(op));
-    expect(creates).toEqual([]);
-    expect(await inventory(aws)).toEqual(before);
+    // A final rerun changes nothing.
+    await expectRerunChangesNothing(['up', '--image', IMAGE, '--json'], opts, proxy, aws);
   }, 600_000);
 
   it('down: killed at ≥3 points, reruns leave nothing behind', async () => {

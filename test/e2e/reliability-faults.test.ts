@@ -15,6 +15,7 @@ import { startProxy, type Proxy } from '../harness/proxy.js';
 import { verifyClients, type VerifyClients } from '../harness/aws.js';
 import { faultInjector, type FaultInjector } from '../harness/faults.js';
 import { COMPLETE_STACK, counts, EMPTY, inventory } from '../harness/inventory.js';
+import { expectRerunChangesNothing } from '../harness/rerun.js';
 import { FAST, IMAGE, startUpWorld, type UpWorld } from '../harness/standins.js';
 
 const SEED = 20261125;
@@ -82,13 +83,7 @@ describe('through a proxy that throttles and 503s a seeded 30% of calls', () => 
   });
 
   it('a second up through the faults changes nothing', async () => {
-    const before = await inventory(aws);
-    const from = proxy.calls.length;
-    const again = await runCli(['up', '--image', IMAGE, '--json'], opts);
-    expect(again.code, again.stderr.slice(-2000)).toBe(0);
-    const creates = proxy.calls.slice(from).map((c) => c.operation).filter((op) => /^(Create|Run|Register|Authorize|Put|Attach|Add)/.test(op));
-    expect(creates).toEqual([]);
-    expect(await inventory(aws)).toEqual(before);
+    await expectRerunChangesNothing(['up', '--image', IMAGE, '--json'], opts, proxy, aws);
   }, 180_000);
 
   it('down --yes --verbose succeeds and moto is empty', async () => {

@@ -22,6 +22,7 @@ import { startScheduler, type Scheduler } from '../../scripts/standin/scheduler.
 import { collect, runCli, spawnCli, type CliOptions } from '../harness/cli.js';
 import { startMoto, type Moto } from '../harness/moto.js';
 import { startProxy } from '../harness/proxy.js';
+import { MUTATING } from '../harness/rerun.js';
 import { verifyClients, type VerifyClients } from '../harness/aws.js';
 
 let moto: Moto;
@@ -32,7 +33,6 @@ let opts: CliOptions;
 const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/web:v0.1';
 const cli = (...args: string[]) => runCli(args, opts);
 const readState = async () => JSON.parse(await readFile(join(opts.cwd, 'ecsctl.state.json'), 'utf8'));
-const MUTATING = /^(Create|Run|Register|Update|Put|Authorize|Attach|Add|Delete|Deregister|Terminate|Modify|Set|Remove|Detach|Revoke|Tag)/;
 
 beforeAll(async () => {
   moto = await startMoto({ MOTO_ECS_SERVICE_RUNNING: '10' });
