@@ -45,10 +45,29 @@ const loaders: { [K in ServiceName]: () => Promise<new (config: object) => Clien
 };
 
 /**
- * Builds the clients a command needs, all from the same settings. Reading a client that was not
- * asked for throws: a step using a service its command did not declare is a bug, found at once.
+ * Builds the clients a command needs, all from the same settings, and waits for all of them.
+ * Reading a client that was not asked for throws: a step using a service its command did not
+ * declare is a bug, found at once.
  */
 export async function createClients(settings: AwsSettings, services: readonly ServiceName[] = ALL_SERVICES): Promise<Clients> {
+  const loading = startClients(settings, services);
+  await loading.ready(services);
+  return loading.aws;
+}
+
+export interface LoadingClients {
+  /** Each client is there once its package has loaded (see `ready`); reading it earlier throws. */
+  readonly aws: Clients;
+  /** Resolves when these services' clients are built. */
+  ready(services: readonly ServiceName[]): Promise<void>;
+}
+
+/**
+ * Starts loading every client at once without waiting: `up` and `down` let each task start as soon
+ * as *its* clients are ready (the EC2 package alone takes ~0.45 s to load; the load balancer's
+ * first-wave calls need only ELBv2 and ECR).
+ */
+export function startClients(settings: AwsSettings, services: readonly ServiceName[] = ALL_SERVICES): LoadingClients {
   // On Node 20 the SDK prints a multi-line "NodeVersionSupportWarning" when the first client is
   // built; that would break the one-line-error promise. ecsctl says it once, in --verbose.
   if (process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === undefined) {
@@ -66,19 +85,29 @@ export async function createClients(settings: AwsSettings, services: readonly Se
     // Fail fast on an unreachable endpoint instead of hanging; slow calls still get time.
     requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
   });
-  const built = await Promise.all(services.map(async (name) => [name, new (await loaders[name]())(config)] as const));
   const clients: Partial<Record<ServiceName, unknown>> = {};
-  for (const [name, client] of built) {
+  const pending = new Map<ServiceName, Promise<void>>(services.map((name) => [name, (async () => {
+    const client = new (await loaders[name]())(config);
     if (settings.verbose) (client as { middlewareStack: { add: Function } }).middlewareStack.add(callLogger(), { step: 'initialize', name: 'ecsctlCallLogger' });
     clients[name] = client;
-  }
-  return new Proxy(clients, {
+  })()]));
+  // A failed import surfaces through ready(); never as an unhandled rejection.
+  for (const p of pending.values()) p.catch(() => undefined);
+  const aws = new Proxy(clients, {
     get(target, prop) {
       const client = target[prop as ServiceName];
       if (client === undefined && typeof prop === 'string' && (ALL_SERVICES as string[]).includes(prop)) {
-        throw new Error(`internal: the ${prop} client was not loaded for this command`);
+        throw new Error(pending.has(prop as ServiceName)
+          ? `internal: the ${prop} client was used before it was ready`
+          : `internal: the ${prop} client was not loaded for this command`);
       }
       return client;
     },
   }) as Clients;
+  return {
+    aws,
+    async ready(wanted) {
+      await Promise.all(wanted.map((name) => pending.get(name) ?? Promise.reject(new Error(`internal: the ${name} client was not loaded for this command`))));
+    },
+  };
 }

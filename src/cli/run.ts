@@ -28,6 +28,11 @@ export interface CommandSpec<R> {
   /** May start a new stack (then --name is required when the state has none). */
   readonly createsStack?: boolean;
   readonly run: (ctx: StepContext, globals: Globals) => Promise<R>;
+  /**
+   * Start before every client is loaded: the command's tasks await their own clients through
+   * `ctx.awsReady` (up and down, whose first tasks need only some services).
+   */
+  readonly clientsPerTask?: boolean;
   /** Human-readable result for stdout; `--json` prints `R` as JSON instead. */
   readonly render?: (result: R) => string;
   /** The step writes stdout itself as it goes (`logs`: a line, or with --json an NDJSON object, per event). */
@@ -46,11 +51,13 @@ export async function runCommand<R>(raw: RawGlobals, spec: CommandSpec<R>): Prom
     const initial = await initialState(existing, globals, spec);
     if (spec.destructive && !globals.yes) await confirm(spec.confirm?.(initial) ?? `${spec.command} for stack ${initial.name}?`);
 
-    const { createClients } = await import('../aws/clients.js');
-    const aws = await createClients(
+    const { startClients } = await import('../aws/clients.js');
+    const loading = startClients(
       { region: initial.region, profile: globals.profile, endpoint: globals.endpoint, verbose: globals.verbose, userAgent: `ecsctl/${VERSION}` },
       spec.services,
     );
+    if (!spec.clientsPerTask) await loading.ready(spec.services);
+    const aws = loading.aws;
     const controller = new AbortController();
     const onSigint = () => {
       if (controller.signal.aborted) process.exit(130); // Second Ctrl-C: stop now.
@@ -68,6 +75,7 @@ export async function runCommand<R>(raw: RawGlobals, spec: CommandSpec<R>): Prom
         sleep: (ms) => sleep(ms * scale, controller.signal),
         now: Date.now,
         signal: controller.signal,
+        ...(spec.clientsPerTask ? { awsReady: loading.ready } : {}),
       };
       const result = await spec.run(ctx, globals);
       if (spec.streamsOutput) return;

@@ -13,6 +13,7 @@
  */
 import { ForeignResourceError } from '../errors.js';
 import type { State, StatePatch } from '../state/schema.js';
+import type { ServiceName } from '../aws/clients.js';
 import type { StepContext } from '../steps/context.js';
 import type { Task } from './graph.js';
 import { taskContext } from './task-context.js';
@@ -50,6 +51,12 @@ export function downPlan(d: DownSettings): PlannedDownTask[] {
   ];
 }
 
+/** The AWS services each task calls: it starts once their clients have loaded. */
+const SERVICES: Record<DownTaskId, readonly ServiceName[]> = {
+  lowerDelay: ['elb'], service: ['ecs'], loadBalancer: ['elb'], targetGroup: ['elb'], instances: ['ec2', 'ecs', 'iam'],
+  cluster: ['ecs'], lbSg: ['ec2'], taskdef: ['ecs'], logGroup: ['logs'], repo: ['ecr'],
+};
+
 export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[] {
   const timeoutMs = d.waitTimeoutMs;
   const runners: Record<DownTaskId, (c: StepContext) => Promise<string>> = {
@@ -82,6 +89,7 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
     title: p.title,
     deps: p.deps,
     run: async (update) => {
+      await ctx.awsReady?.(SERVICES[p.id]);
       const c = taskContext(ctx, update);
       if (p.sections.every((k) => c.state.current[k] === undefined) && p.id !== 'instances' && p.id !== 'service') return 'nothing recorded';
       try {

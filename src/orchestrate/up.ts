@@ -14,6 +14,7 @@
  *                 └─ taskdef (log group first) ────────────────┼── service ─ rollout
  *                                                              └────────────┘
  */
+import type { ServiceName } from '../aws/clients.js';
 import type { StepContext } from '../steps/context.js';
 import type { UpSettings } from './settings.js';
 import type { Task } from './graph.js';
@@ -35,6 +36,13 @@ export interface PlannedTask {
   readonly title: string;
   readonly deps: readonly UpTaskId[];
 }
+
+/** The AWS services each task calls: it starts once their clients have loaded. */
+const SERVICES: Record<UpTaskId, readonly ServiceName[]> = {
+  network: ['ec2'], repo: ['ecr'], cluster: ['ecs'], iam: ['iam'], ami: ['ssm'], lbSg: ['ec2'], instanceSg: ['ec2'],
+  targetGroup: ['elb'], loadBalancer: ['elb'], listener: ['elb'], lbActive: ['elb'], instances: ['ec2', 'ecs'],
+  build: ['ecr'], push: ['ecr'], taskdef: ['ecs', 'logs'], service: ['ecs', 'elb'], rollout: ['ecs', 'elb'],
+};
 
 export function upPlan(s: UpSettings): PlannedTask[] {
   const building = s.image === undefined;
@@ -153,7 +161,10 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
     id: p.id,
     title: p.title,
     deps: p.deps,
-    run: (update) => runners[p.id](taskContext(ctx, update)),
+    run: async (update) => {
+      await ctx.awsReady?.(SERVICES[p.id]);
+      return runners[p.id](taskContext(ctx, update));
+    },
   }));
 }
 

@@ -1,4 +1,4 @@
-import type { Clients } from '../aws/clients.js';
+import type { Clients, ServiceName } from '../aws/clients.js';
 import type { StateHandle } from '../state/store.js';
 import type { Reporter } from '../ui/reporter.js';
 import type { Clock } from '../util/poll.js';
@@ -10,6 +10,11 @@ export interface StepContext extends Clock {
   readonly state: StateHandle;
   /** Aborted on SIGINT: steps stop starting new work; in-flight calls finish and are recorded. */
   readonly signal?: AbortSignal;
+  /**
+   * Set when the command does not wait for every client before starting (up, down): resolves once
+   * these services' clients are built. Graph tasks await their own before running.
+   */
+  readonly awsReady?: (services: readonly ServiceName[]) => Promise<void>;
 }
 
 /** The stack name, from the state (set once by --name). */
