@@ -63,9 +63,9 @@ export interface LoadingClients {
 }
 
 /**
- * Starts loading every client at once without waiting: `up` and `down` let each task start as soon
- * as *its* clients are ready (the EC2 package alone takes ~0.45 s to load; the load balancer's
- * first-wave calls need only ELBv2 and ECR).
+ * Starts loading the clients, in the order given, without waiting: `up` and `down` let each task
+ * start as soon as *its* clients are ready (the EC2 package alone takes ~0.45 s to load; `down`'s
+ * first wave needs only ELBv2 and ECR), so commands list their services first-needed first.
  */
 export function startClients(settings: AwsSettings, services: readonly ServiceName[] = ALL_SERVICES): LoadingClients {
   // On Node 20 the SDK prints a multi-line "NodeVersionSupportWarning" when the first client is
@@ -86,11 +86,18 @@ export function startClients(settings: AwsSettings, services: readonly ServiceNa
     requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
   });
   const clients: Partial<Record<ServiceName, unknown>> = {};
-  const pending = new Map<ServiceName, Promise<void>>(services.map((name) => [name, (async () => {
-    const client = new (await loaders[name]())(config);
-    if (settings.verbose) (client as { middlewareStack: { add: Function } }).middlewareStack.add(callLogger(), { step: 'initialize', name: 'ecsctlCallLogger' });
-    clients[name] = client;
-  })()]));
+  // One after another, in the order given: on one thread, loading all at once only makes every
+  // client ready at the end; in order, the first ones are ready early and their tasks start.
+  let previous: Promise<unknown> = Promise.resolve();
+  const pending = new Map<ServiceName, Promise<void>>(services.map((name) => {
+    const loaded = previous.catch(() => undefined).then(async () => {
+      const client = new (await loaders[name]())(config);
+      if (settings.verbose) (client as { middlewareStack: { add: Function } }).middlewareStack.add(callLogger(), { step: 'initialize', name: 'ecsctlCallLogger' });
+      clients[name] = client;
+    });
+    previous = loaded;
+    return [name, loaded];
+  }));
   // A failed import surfaces through ready(); never as an unhandled rejection.
   for (const p of pending.values()) p.catch(() => undefined);
   const aws = new Proxy(clients, {

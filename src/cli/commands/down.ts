@@ -20,7 +20,7 @@ ${examples('down --yes', 'down --keep-repo --dry-run')}`)
       const settings = { keepRepo: opts.keepRepo === true, keepLogs: opts.keepLogs === true, waitTimeoutMs: opts.waitTimeout ?? 15 * 60_000 };
       if (opts.dryRun) return printDownPlan(globalsOf(cmd), settings);
       await runCommand(globalsOf(cmd), {
-        command: 'down', services: ['ecr', 'ecs', 'ec2', 'elb', 'iam', 'logs'], mutates: true, destructive: true, clientsPerTask: true,
+        command: 'down', services: ['elb', 'ecr', 'ecs', 'logs', 'ec2', 'iam'], mutates: true, destructive: true, clientsPerTask: true,
         confirm: (s) => `Delete every resource of stack ${s.name} in ${s.region}${opts.keepRepo ? ' (keeping the repository)' : ''}?`,
         run: (ctx, g) => runDown(ctx, g, settings),
         render: (r) => r.summary,

@@ -45,7 +45,7 @@ export function registerUp(program: Command): void {
       // The context and tag are checked before the lock, the state or any AWS call.
       const image = await (await import('../../orchestrate/up-image.js')).prepareImage({ ...settings, registry });
       await runCommand(globals, {
-        command: 'up', services: ['ecr', 'ecs', 'ec2', 'elb', 'iam', 'ssm', 'logs'], mutates: true, createsStack: true, clientsPerTask: true,
+        command: 'up', services: ['ec2', 'elb', 'ecr', 'ecs', 'iam', 'ssm', 'logs'], mutates: true, createsStack: true, clientsPerTask: true,
         run: (ctx, g) => runUp(ctx, g, { ...settings, registry }, image),
         render: (r) => r.summary,
       });
