@@ -8,11 +8,10 @@ import type { StepContext } from '../steps/context.js';
 import { resolveGlobals, type Globals, type RawGlobals } from '../cli/globals.js';
 import { isInteractive } from '../ui/reporter.js';
 import { formatElapsed } from '../util/poll.js';
-import { GraphError, runGraph, waves } from './graph.js';
+import { firstFailure, runGraph, waves } from './graph.js';
 import { progressObserver } from './progress.js';
 import { downEquivalents } from './explain.js';
 import { downPlan, downTasks, type DownSettings } from './down.js';
-import { EcsctlError, OperationError } from '../errors.js';
 
 export interface DownResult {
   readonly stack: string;
@@ -30,13 +29,7 @@ export async function runDown(ctx: StepContext, globals: Globals, d: DownSetting
   try {
     ({ outcomes } = await runGraph(downTasks(ctx, d), { observer, signal: ctx.signal, now: ctx.now }));
   } catch (e) {
-    if (!(e instanceof GraphError)) throw e;
-    const first = e.failures[0]!;
-    if (first.error instanceof EcsctlError) {
-      first.error.message = `${first.id}: ${first.error.message}`;
-      throw first.error;
-    }
-    throw new OperationError(`${first.id}: ${(first.error as Error)?.message ?? String(first.error)}`, { cause: first.error });
+    throw firstFailure(e);
   } finally {
     observer.finish();
   }

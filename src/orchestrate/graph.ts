@@ -7,7 +7,7 @@
  * finish (their create calls return and are recorded), then the run rejects. A rerun continues,
  * because every task converges.
  */
-import { InterruptedError } from '../errors.js';
+import { EcsctlError, InterruptedError, OperationError } from '../errors.js';
 
 export interface Task<Id extends string = string> {
   readonly id: Id;
@@ -40,6 +40,22 @@ export class GraphError extends Error {
   constructor(readonly failures: readonly { id: string; error: unknown }[], readonly events: readonly TaskEvent[]) {
     super(failures.map((f) => `${f.id}: ${(f.error as Error)?.message ?? String(f.error)}`).join('; '));
   }
+}
+
+/**
+ * What `up`/`down` report when the graph failed: the first failure, keeping its own exit code
+ * (2, 4, …) and prefixed with its task; any other failures are named beside it.
+ */
+export function firstFailure(e: unknown): unknown {
+  if (!(e instanceof GraphError)) return e;
+  const [first, ...rest] = e.failures;
+  const also = rest.length ? ` (also failed: ${rest.map((f) => f.id).join(', ')})` : '';
+  const error = first!.error;
+  if (error instanceof EcsctlError) {
+    error.message = `${first!.id}: ${error.message}${also}`;
+    return error;
+  }
+  return new OperationError(`${first!.id}: ${(error as Error)?.message ?? String(error)}${also}`, { cause: error });
 }
 
 /** Checks ids are unique, dependencies exist and there is no cycle; returns a topological order. */

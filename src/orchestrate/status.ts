@@ -2,6 +2,7 @@
  * `ecsctl status`: every recorded resource as AWS sees it now, read in parallel, with drift
  * (recorded but gone) called out. Read-only; reuses the step modules' finders.
  */
+import { asOperationError, isAwsError } from '../aws/errors.js';
 import type { State } from '../state/schema.js';
 import type { StepContext } from '../steps/context.js';
 
@@ -23,6 +24,12 @@ export interface StackStatus {
 }
 
 type Check = (ctx: StepContext, s: State) => Promise<ResourceStatus | ResourceStatus[] | undefined>;
+
+/** "Not found" becomes `value`; any other failure (throttling, access denied) is an error, not drift. */
+const missingAs = <T>(value: T, ...names: string[]) => (e: unknown): T => {
+  if (isAwsError(e, ...names)) return value;
+  throw asOperationError('read the stack\'s status', e);
+};
 
 const gone = (kind: string, id: string): ResourceStatus => ({ kind, id, status: 'missing', drift: true });
 const ok = (kind: string, id: string, status: string): ResourceStatus => ({ kind, id, status, drift: false });
@@ -46,7 +53,7 @@ const checks: Check[] = [
     const { DescribeSecurityGroupsCommand } = await import('@aws-sdk/client-ec2');
     const found = new Set<string>();
     for (const g of groups) {
-      const out = await ctx.aws.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [g.id] })).catch(() => undefined);
+      const out = await ctx.aws.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [g.id] })).catch(missingAs(undefined, 'InvalidGroup.NotFound', 'InvalidGroupId.NotFound'));
       if (out?.SecurityGroups?.length) found.add(g.id);
     }
     const missing = groups.filter((g) => !found.has(g.id));
@@ -74,7 +81,7 @@ const checks: Check[] = [
   async (ctx, s) => {
     if (!s.taskDefinition) return undefined;
     const { DescribeTaskDefinitionCommand } = await import('@aws-sdk/client-ecs');
-    const td = await ctx.aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: s.taskDefinition.arn })).catch(() => undefined);
+    const td = await ctx.aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: s.taskDefinition.arn })).catch(missingAs(undefined, 'ClientException'));
     const status = td?.taskDefinition?.status;
     return status ? { kind: 'task definition', id: s.taskDefinition.arn, status, drift: status !== 'ACTIVE' } : gone('task definition', s.taskDefinition.arn);
   },

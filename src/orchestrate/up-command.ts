@@ -3,7 +3,6 @@
  * `--dry-run` prints the plan instead, from the state file and the flags alone (no AWS call, no
  * credentials needed).
  */
-import { EcsctlError, OperationError } from '../errors.js';
 import { readState } from '../state/store.js';
 import { emptyState, type State } from '../state/schema.js';
 import type { StepContext } from '../steps/context.js';
@@ -11,7 +10,7 @@ import type { Globals, RawGlobals } from '../cli/globals.js';
 import { resolveGlobals } from '../cli/globals.js';
 import { isInteractive } from '../ui/reporter.js';
 import { formatElapsed } from '../util/poll.js';
-import { GraphError, runGraph, waves } from './graph.js';
+import { firstFailure, runGraph, waves } from './graph.js';
 import { progressObserver } from './progress.js';
 import { upEquivalents } from './explain.js';
 import { upPlan, upTasks, type ImageHooks, type UpTaskId } from './up.js';
@@ -59,19 +58,6 @@ export async function runUp(ctx: StepContext, globals: Globals, s: UpSettings, i
  */
 export function anythingChanged(outcomes: Record<string, string>): boolean {
   return Object.values(outcomes).some((o) => /^(created|recreated|updated|discovered|recorded|built|pushed)\b/.test(o));
-}
-
-/** The graph's first failure keeps its own exit code (2, 4, …); the others are named beside it. */
-function firstFailure(e: unknown): unknown {
-  if (!(e instanceof GraphError)) return e;
-  const [first, ...rest] = e.failures;
-  const also = rest.length ? ` (also failed: ${rest.map((f) => f.id).join(', ')})` : '';
-  const error = first!.error;
-  if (error instanceof EcsctlError) {
-    error.message = `${first!.id}: ${error.message}${also}`;
-    return error;
-  }
-  return new OperationError(`${first!.id}: ${(error as Error)?.message ?? String(error)}${also}`, { cause: error });
 }
 
 /** What a task does when nothing of it is recorded yet. */

@@ -85,7 +85,7 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
     },
     lbSg: async (c) => {
       const before = c.state.current.lbSecurityGroup?.id;
-      const g = await (await import('../steps/security-groups.js')).ensureLbSecurityGroup(c, { listenerPort: s.listenerPort, ingressCidr: '0.0.0.0/0' });
+      const g = await (await import('../steps/security-groups.js')).ensureLbSecurityGroup(c, { listenerPort: s.listenerPort, ingressCidr: (await import('../steps/lb-defaults.js')).LB_DEFAULTS.ingressCidr });
       return `${before === g.id ? 'unchanged' : 'created'}: ${g.id}`;
     },
     instanceSg: async (c) => {
