@@ -2,13 +2,13 @@
  * Runs `down`'s graph with one progress line per task; at the end the state records an empty
  * stack (name and region), so a second `down` is a no-op and `up` can start again.
  */
-import { readState } from '../state/store.js';
-import { emptyState, RESOURCE_KEYS, type State } from '../state/schema.js';
+import { printPlan } from './plan-print.js';
+import { RESOURCE_KEYS } from '../state/schema.js';
 import type { StepContext } from '../steps/context.js';
-import { resolveGlobals, type Globals, type RawGlobals } from '../cli/globals.js';
+import type { Globals, RawGlobals } from '../cli/globals.js';
 import { isInteractive } from '../ui/reporter.js';
 import { formatElapsed } from '../util/poll.js';
-import { firstFailure, runGraph, waves } from './graph.js';
+import { firstFailure, runGraph } from './graph.js';
 import { progressObserver } from './progress.js';
 import { downEquivalents } from './explain.js';
 import { downPlan, downTasks, type DownSettings } from './down.js';
@@ -46,24 +46,10 @@ export async function runDown(ctx: StepContext, globals: Globals, d: DownSetting
   return { stack: ctx.state.current.name, outcomes, kept, seconds, summary };
 }
 
-export async function printDownPlan(raw: RawGlobals, d: DownSettings): Promise<void> {
-  const globals = resolveGlobals(raw);
-  const state: State = (await readState(globals.statePath)) ?? emptyState(globals.name ?? '<name>', globals.explicitRegion ?? '<region>');
+export function printDownPlan(raw: RawGlobals, d: DownSettings): Promise<void> {
   const plan = downPlan(d);
-  const byId = new Map(plan.map((p) => [p.id, p]));
-  const lines = [`plan to delete stack ${state.name} in ${state.region} (dry run: nothing is deleted)`, ''];
-  const json: unknown[] = [];
-  waves(plan.map((p) => ({ ...p, run: async () => '' }))).forEach((wave, i) => {
-    lines.push(`wave ${i + 1}${wave.length > 1 ? ` (${wave.length} in parallel)` : ''}:`);
-    for (const id of wave) {
-      const p = byId.get(id)!;
-      const ids = p.sections.map((k) => state[k]).filter((x) => x !== undefined);
-      const action = ids.length ? 'delete' : 'nothing recorded';
-      lines.push(`  ${p.title}: ${action}${p.deps.length ? `   after ${p.deps.join(', ')}` : ''}`);
-      if (ids.length) for (const a of downEquivalents(id, state)) lines.push(`      $ ${a}`);
-      json.push({ wave: i + 1, id, title: p.title, action, after: p.deps, aws: ids.length ? downEquivalents(id, state) : [] });
-    }
+  return printPlan(raw, (st) => `plan to delete stack ${st.name} in ${st.region} (dry run: nothing is deleted)`, () => plan, (id, st) => {
+    const recorded = plan.find((p) => p.id === id)!.sections.some((k) => st[k] !== undefined);
+    return recorded ? { action: 'delete', aws: downEquivalents(id, st) } : { action: 'nothing recorded', aws: [] };
   });
-  if (globals.json) process.stdout.write(`${JSON.stringify({ stack: state.name, region: state.region, dryRun: true, steps: json }, null, 2)}\n`);
-  else process.stdout.write(`${lines.join('\n')}\n`);
 }

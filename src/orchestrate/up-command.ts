@@ -3,14 +3,12 @@
  * `--dry-run` prints the plan instead, from the state file and the flags alone (no AWS call, no
  * credentials needed).
  */
-import { readState } from '../state/store.js';
-import { emptyState, type State } from '../state/schema.js';
+import { printPlan } from './plan-print.js';
 import type { StepContext } from '../steps/context.js';
 import type { Globals, RawGlobals } from '../cli/globals.js';
-import { resolveGlobals } from '../cli/globals.js';
 import { isInteractive } from '../ui/reporter.js';
 import { formatElapsed } from '../util/poll.js';
-import { firstFailure, runGraph, waves } from './graph.js';
+import { firstFailure, runGraph } from './graph.js';
 import { progressObserver } from './progress.js';
 import { upEquivalents } from './explain.js';
 import { upPlan, upTasks, type ImageHooks, type UpTaskId } from './up.js';
@@ -70,32 +68,15 @@ function planAction(id: UpTaskId, s: UpSettings): string {
 }
 
 /** The plan: waves of tasks that start together, what each would do, and the aws commands it replaces. */
-export async function printUpPlan(raw: RawGlobals, s: UpSettings): Promise<void> {
-  const globals = resolveGlobals(raw);
-  const existing = await readState(globals.statePath);
-  const state: State = existing ?? emptyState(globals.name ?? '<name>', globals.explicitRegion ?? '<region>');
-  const plan = upPlan(s);
-  const recorded: Partial<Record<UpTaskId, string | undefined>> = {
-    network: state.network?.vpcId, repo: state.repository?.uri, cluster: state.cluster?.arn, iam: state.instanceRole?.profileName,
-    lbSg: state.lbSecurityGroup?.id, instanceSg: state.instanceSecurityGroup?.id, loadBalancer: state.loadBalancer?.arn,
-    targetGroup: state.targetGroup?.arn, listener: state.listener?.arn, instances: state.instances?.ids.join(' '),
-    taskdef: state.taskDefinition?.arn, service: state.service?.arn,
-  };
-  const byId = new Map(plan.map((p) => [p.id, p]));
-  const tasks = plan.map((p) => ({ ...p, run: async () => '' }));
-  const lines: string[] = [`plan for stack ${state.name} in ${state.region} (dry run: nothing is changed)`, ''];
-  const json: unknown[] = [];
-  waves(tasks).forEach((wave, i) => {
-    lines.push(`wave ${i + 1}${wave.length > 1 ? ` (${wave.length} in parallel)` : ''}:`);
-    for (const id of wave) {
-      const p = byId.get(id)!;
-      const action = recorded[id] ? `check, converge if needed (recorded: ${recorded[id]})` : planAction(id, s);
-      const aws = upEquivalents(id, s, state);
-      lines.push(`  ${p.title}: ${action}${p.deps.length ? `   after ${p.deps.join(', ')}` : ''}`);
-      for (const a of aws) lines.push(`      $ ${a}`);
-      json.push({ wave: i + 1, id, title: p.title, action, after: p.deps, aws });
-    }
+export function printUpPlan(raw: RawGlobals, s: UpSettings): Promise<void> {
+  return printPlan(raw, (st) => `plan for stack ${st.name} in ${st.region} (dry run: nothing is changed)`, () => upPlan(s), (id, st) => {
+    const recorded: Partial<Record<UpTaskId, string | undefined>> = {
+      network: st.network?.vpcId, repo: st.repository?.uri, cluster: st.cluster?.arn, iam: st.instanceRole?.profileName,
+      lbSg: st.lbSecurityGroup?.id, instanceSg: st.instanceSecurityGroup?.id, loadBalancer: st.loadBalancer?.arn,
+      targetGroup: st.targetGroup?.arn, listener: st.listener?.arn, instances: st.instances?.ids.join(' '),
+      taskdef: st.taskDefinition?.arn, service: st.service?.arn,
+    };
+    const action = recorded[id] ? `check, converge if needed (recorded: ${recorded[id]})` : planAction(id, s);
+    return { action, aws: upEquivalents(id, s, st) };
   });
-  if (globals.json) process.stdout.write(`${JSON.stringify({ stack: state.name, region: state.region, dryRun: true, steps: json }, null, 2)}\n`);
-  else process.stdout.write(`${lines.join('\n')}\n`);
 }
