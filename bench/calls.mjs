@@ -13,7 +13,12 @@ const summarize = (calls) => {
   const mine = calls.filter((c) => c.agent === 'client');
   const reads = mine.filter((c) => isRead(c.operation));
   const mutating = mine.filter((c) => !isRead(c.operation));
-  return { total: mine.length, reads: reads.length, mutating: mutating.length, mutatingOps: [...new Set(mutating.map((c) => `${c.service}:${c.operation}`))] };
+  return {
+    total: mine.length,
+    reads: reads.length,
+    mutating: mutating.length,
+    mutatingOps: [...new Set(mutating.map((c) => `${c.service}:${c.operation}`))],
+  };
 };
 
 /** moto must be fresh and the stand-ins running against moto.endpoint. */
@@ -21,10 +26,18 @@ export async function callsAndMemory(moto, env = {}) {
   const proxy = await startProxy(moto.endpoint);
   const stateDir = mkdtempSync(join(tmpdir(), 'ecsctl-bench-'));
   // GNU time is Debian's `time` package; a fresh machine may lack it (installed like engine-up.sh does).
-  if (!existsSync('/usr/bin/time')) await run('bash', ['-c', 'command -v apt-get >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 time >&2']);
+  if (!existsSync('/usr/bin/time'))
+    await run('bash', [
+      '-c',
+      'command -v apt-get >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 time >&2',
+    ]);
   const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
   try {
-    const first = await ecsctl(proxy.endpoint, UP_ARGS('calls'), { stateDir, env, prefix: timeBin ? [timeBin, '-v'] : [] });
+    const first = await ecsctl(proxy.endpoint, UP_ARGS('calls'), {
+      stateDir,
+      env,
+      prefix: timeBin ? [timeBin, '-v'] : [],
+    });
     if (first.code !== 0) throw new Error(`up exited ${first.code}: ${first.stderr.slice(-1500)}`);
     const rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(first.stderr)?.[1] ?? NaN);
     const up = summarize(proxy.calls.splice(0));

@@ -30,66 +30,123 @@ import { ecsctl, UP_ARGS } from './sides.mjs';
 // the first-to-last-call ratio does not depend on it.
 export const SCALE = Number(process.env.BENCH_SCALE) > 0 ? Number(process.env.BENCH_SCALE) : 20;
 const C = 0.25; // one API call in the model
-const D = { iam: 8, runCall: 3, pending: 18, agent: 22, lbCall: 1, alb: 150, tasks: 10, healthy: 5.5, stop: 2, ecs: 8, eni: 90, terminate: 35 };
+const D = {
+  iam: 8,
+  runCall: 3,
+  pending: 18,
+  agent: 22,
+  lbCall: 1,
+  alb: 150,
+  tasks: 10,
+  healthy: 5.5,
+  stop: 2,
+  ecs: 8,
+  eni: 90,
+  terminate: 35,
+};
 
 /** The model: node → [duration s, deps]. `deregDelay` comes from the target group ecsctl made. */
 export function upModel() {
   return {
-    preflight: [C, []], repo: [C, []], logs: [C, []], cluster: [C, []], role: [2 * C, []], profile: [2 * C, ['role']],
-    iamPropagation: [D.iam, ['profile']], albSg: [2 * C, ['preflight']], instanceSg: [2 * C, ['albSg']],
-    runInstances: [D.runCall, ['iamPropagation', 'instanceSg', 'preflight']], running: [D.pending, ['runInstances']],
-    agentRegistered: [D.agent, ['running']], taskdef: [C, ['preflight', 'repo', 'logs']], targetGroup: [2 * C, ['preflight']],
-    createLoadBalancer: [D.lbCall, ['albSg']], albActive: [D.alb, ['createLoadBalancer']],
+    preflight: [C, []],
+    repo: [C, []],
+    logs: [C, []],
+    cluster: [C, []],
+    role: [2 * C, []],
+    profile: [2 * C, ['role']],
+    iamPropagation: [D.iam, ['profile']],
+    albSg: [2 * C, ['preflight']],
+    instanceSg: [2 * C, ['albSg']],
+    runInstances: [D.runCall, ['iamPropagation', 'instanceSg', 'preflight']],
+    running: [D.pending, ['runInstances']],
+    agentRegistered: [D.agent, ['running']],
+    taskdef: [C, ['preflight', 'repo', 'logs']],
+    targetGroup: [2 * C, ['preflight']],
+    createLoadBalancer: [D.lbCall, ['albSg']],
+    albActive: [D.alb, ['createLoadBalancer']],
     listener: [C, ['targetGroup', 'createLoadBalancer']],
-    service: [2 * C, ['cluster', 'taskdef', 'listener', 'agentRegistered']], tasksRunning: [D.tasks, ['service']],
+    service: [2 * C, ['cluster', 'taskdef', 'listener', 'agentRegistered']],
+    tasksRunning: [D.tasks, ['service']],
     targetsHealthy: [D.healthy, ['tasksRunning', 'albActive']],
   };
 }
 export function downModel(deregDelay) {
   return {
-    discover: [2 * C, []], deleteService: [C, ['discover']], drained: [deregDelay, ['deleteService']],
-    serviceInactive: [D.stop + D.ecs, ['drained']], deleteLoadBalancer: [C, ['discover']], enisReleased: [D.eni, ['deleteLoadBalancer']],
-    deleteTargetGroup: [C, ['deleteLoadBalancer', 'serviceInactive']], deregisterInstances: [C, ['serviceInactive']],
-    terminate: [C, ['deregisterInstances']], terminated: [D.terminate, ['terminate']], deleteCluster: [C, ['deregisterInstances', 'serviceInactive']],
-    deleteInstanceSg: [C, ['terminated']], deleteAlbSg: [C, ['enisReleased', 'deleteInstanceSg']], iam: [2 * C, ['terminated']],
-    taskdef: [2 * C, ['discover']], repo: [C, ['discover']], logs: [C, ['discover']],
+    discover: [2 * C, []],
+    deleteService: [C, ['discover']],
+    drained: [deregDelay, ['deleteService']],
+    serviceInactive: [D.stop + D.ecs, ['drained']],
+    deleteLoadBalancer: [C, ['discover']],
+    enisReleased: [D.eni, ['deleteLoadBalancer']],
+    deleteTargetGroup: [C, ['deleteLoadBalancer', 'serviceInactive']],
+    deregisterInstances: [C, ['serviceInactive']],
+    terminate: [C, ['deregisterInstances']],
+    terminated: [D.terminate, ['terminate']],
+    deleteCluster: [C, ['deregisterInstances', 'serviceInactive']],
+    deleteInstanceSg: [C, ['terminated']],
+    deleteAlbSg: [C, ['enisReleased', 'deleteInstanceSg']],
+    iam: [2 * C, ['terminated']],
+    taskdef: [2 * C, ['discover']],
+    repo: [C, ['discover']],
+    logs: [C, ['discover']],
   };
 }
 /** {critical, sequential, path} in model seconds. */
 export function solve(model) {
-  const finish = {}; const via = {};
+  const finish = {};
+  const via = {};
   const f = (n) => {
     if (finish[n] === undefined) {
       const [d, deps] = model[n];
       let start = 0;
-      for (const p of deps) if (f(p) > start) { start = f(p); via[n] = p; }
+      for (const p of deps)
+        if (f(p) > start) {
+          start = f(p);
+          via[n] = p;
+        }
       finish[n] = start + d;
     }
     return finish[n];
   };
-  let end = 0; let last;
-  for (const n of Object.keys(model)) if (f(n) > end) { end = f(n); last = n; }
-  const path = []; for (let n = last; n; n = via[n]) path.unshift(n);
+  let end = 0;
+  let last;
+  for (const n of Object.keys(model))
+    if (f(n) > end) {
+      end = f(n);
+      last = n;
+    }
+  const path = [];
+  for (let n = last; n; n = via[n]) path.unshift(n);
   return { critical: end, sequential: Object.values(model).reduce((s, [d]) => s + d, 0), path };
 }
 
-const ec2Error = (code, message) => ({ status: 400, body: `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>bench-sim</RequestID></Response>` });
+const ec2Error = (code, message) => ({
+  status: 400,
+  body: `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>bench-sim</RequestID></Response>`,
+});
 
 /** The proxy's clock and rewrites. Times in ms since the epoch; `s(x)` = x model seconds in ms. */
 function simulator() {
   const s = (x) => (x * 1000) / SCALE;
-  const t = {}; const lbSgs = new Set(); let deregDelay = 300;
+  const t = {};
+  const lbSgs = new Set();
+  let deregDelay = 300;
   const now = () => Date.now();
   const param = (body, name) => new URLSearchParams(body).get(name);
   return {
-    get deregDelay() { return deregDelay; },
+    get deregDelay() {
+      return deregDelay;
+    },
     async before(call, body) {
       if (call.agent !== 'client') return undefined;
       const op = call.operation;
       if (op === 'AddRoleToInstanceProfile') t.profile = now();
       if (op === 'RunInstances') {
         if (t.profile === undefined || now() < t.profile + s(D.iam)) {
-          return ec2Error('InvalidParameterValue', `Value (${param(body, 'IamInstanceProfile.Name') ?? ''}) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name`);
+          return ec2Error(
+            'InvalidParameterValue',
+            `Value (${param(body, 'IamInstanceProfile.Name') ?? ''}) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name`,
+          );
         }
         await sleep(s(D.runCall));
         t.run = now();
@@ -101,45 +158,73 @@ function simulator() {
       }
       if (op === 'ModifyTargetGroupAttributes') {
         const p = new URLSearchParams(body);
-        for (const [k, v] of p) if (v === 'deregistration_delay.timeout_seconds') deregDelay = Number(p.get(k.replace(/Key$/, 'Value')));
+        for (const [k, v] of p)
+          if (v === 'deregistration_delay.timeout_seconds') deregDelay = Number(p.get(k.replace(/Key$/, 'Value')));
       }
       if (op === 'CreateService') t.service = now();
       if (op === 'DeleteService') t.deleteService = now();
       if (op === 'DeleteLoadBalancer') t.deleteLb = now();
       if (op === 'TerminateInstances') t.terminate = now();
-      if (op === 'DeleteSecurityGroup' && lbSgs.has(param(body, 'GroupId') ?? '') && (t.deleteLb === undefined || now() < t.deleteLb + s(D.eni))) {
+      if (
+        op === 'DeleteSecurityGroup' &&
+        lbSgs.has(param(body, 'GroupId') ?? '') &&
+        (t.deleteLb === undefined || now() < t.deleteLb + s(D.eni))
+      ) {
         return ec2Error('DependencyViolation', `resource ${param(body, 'GroupId')} has a dependent object`);
       }
       return undefined;
     },
     after(call, _req, status, body) {
       if (status !== 200) return undefined;
-      const op = call.operation; const n = now();
+      const op = call.operation;
+      const n = now();
       const albActive = t.lb === undefined ? Infinity : t.lb + s(D.alb);
       const running = t.run === undefined ? Infinity : t.run + s(D.pending);
       const registered = running + s(D.agent);
       const tasks = t.service === undefined ? Infinity : t.service + s(D.tasks);
-      if (op === 'DescribeLoadBalancers' && n < albActive) return body.replace(/<Code>active<\/Code>/g, '<Code>provisioning</Code>');
+      if (op === 'DescribeLoadBalancers' && n < albActive)
+        return body.replace(/<Code>active<\/Code>/g, '<Code>provisioning</Code>');
       if (op === 'DescribeInstances' || op === 'DescribeInstanceStatus') {
         let out = body;
-        if (n < running) out = out.replace(/<code>16<\/code>(\s*)<name>running<\/name>/g, '<code>0</code>$1<name>pending</name>');
-        if (t.terminate !== undefined && n < t.terminate + s(D.terminate)) out = out.replace(/<code>48<\/code>(\s*)<name>terminated<\/name>/g, '<code>32</code>$1<name>shutting-down</name>');
+        if (n < running)
+          out = out.replace(/<code>16<\/code>(\s*)<name>running<\/name>/g, '<code>0</code>$1<name>pending</name>');
+        if (t.terminate !== undefined && n < t.terminate + s(D.terminate))
+          out = out.replace(
+            /<code>48<\/code>(\s*)<name>terminated<\/name>/g,
+            '<code>32</code>$1<name>shutting-down</name>',
+          );
         return out;
       }
-      if (n < registered && op === 'ListContainerInstances') { const j = JSON.parse(body); j.containerInstanceArns = []; return JSON.stringify(j); }
-      if (n < registered && op === 'DescribeClusters') { const j = JSON.parse(body); for (const c of j.clusters ?? []) c.registeredContainerInstancesCount = 0; return JSON.stringify(j); }
+      if (n < registered && op === 'ListContainerInstances') {
+        const j = JSON.parse(body);
+        j.containerInstanceArns = [];
+        return JSON.stringify(j);
+      }
+      if (n < registered && op === 'DescribeClusters') {
+        const j = JSON.parse(body);
+        for (const c of j.clusters ?? []) c.registeredContainerInstancesCount = 0;
+        return JSON.stringify(j);
+      }
       if (op === 'DescribeServices') {
         const j = JSON.parse(body);
         for (const svc of j.services ?? []) {
           if (n < tasks && svc.status === 'ACTIVE') {
-            svc.runningCount = 0; svc.pendingCount = svc.desiredCount;
-            for (const d of svc.deployments ?? []) { d.runningCount = 0; d.rolloutState = 'IN_PROGRESS'; }
+            svc.runningCount = 0;
+            svc.pendingCount = svc.desiredCount;
+            for (const d of svc.deployments ?? []) {
+              d.runningCount = 0;
+              d.rolloutState = 'IN_PROGRESS';
+            }
           }
-          if (t.deleteService !== undefined && n < t.deleteService + s(deregDelay + D.stop + D.ecs)) { svc.status = 'DRAINING'; svc.runningCount = svc.runningCount || 1; }
+          if (t.deleteService !== undefined && n < t.deleteService + s(deregDelay + D.stop + D.ecs)) {
+            svc.status = 'DRAINING';
+            svc.runningCount = svc.runningCount || 1;
+          }
         }
         return JSON.stringify(j);
       }
-      if (op === 'DescribeTargetHealth' && n < Math.max(tasks, albActive) + s(D.healthy)) return body.replace(/<State>healthy<\/State>/g, '<State>initial</State>');
+      if (op === 'DescribeTargetHealth' && n < Math.max(tasks, albActive) + s(D.healthy))
+        return body.replace(/<State>healthy<\/State>/g, '<State>initial</State>');
       return undefined;
     },
   };
@@ -170,26 +255,67 @@ export async function critical({ row, log }) {
     const downStart = Date.now();
     const down = await ecsctl(proxy.endpoint, ['down', '--yes'], { stateDir, env });
     if (down.code !== 0) throw new Error(`down exited ${down.code}: ${down.stderr.slice(-800)}`);
-    const u = solve(upModel()); const d = solve(downModel(sim.deregDelay));
+    const u = solve(upModel());
+    const d = solve(downModel(sim.deregDelay));
     const ms = (x) => (x * 1000) / SCALE;
-    const upRatio = up.ms / ms(u.critical); const downRatio = down.ms / ms(d.critical);
-    row(`\`up\` wall / critical path (1:${SCALE}; path ${u.path.join(' → ')})`, `${(up.ms / 1000).toFixed(2)} / ${(ms(u.critical) / 1000).toFixed(2)} s = ${upRatio.toFixed(2)}×`, '≤ 1.15×', upRatio <= 1.15);
+    const upRatio = up.ms / ms(u.critical);
+    const downRatio = down.ms / ms(d.critical);
+    row(
+      `\`up\` wall / critical path (1:${SCALE}; path ${u.path.join(' → ')})`,
+      `${(up.ms / 1000).toFixed(2)} / ${(ms(u.critical) / 1000).toFixed(2)} s = ${upRatio.toFixed(2)}×`,
+      '≤ 1.15×',
+      upRatio <= 1.15,
+    );
     // The same figure without the process's own start-up and exit (node + SDK load, ~1-2 s on
     // this shared machine), which do not scale with the model: first AWS call to last.
-    const span = (from, to) => { const cs = proxy.calls.filter((c) => c.agent === 'client' && c.t >= from && c.t <= to); return cs.length ? cs[cs.length - 1].t - cs[0].t : NaN; };
-    const upSpan = span(upStart, upEnd); const downSpan = span(downStart, Date.now());
-    row('`up` first to last AWS call / critical path', `${(upSpan / 1000).toFixed(2)} / ${(ms(u.critical) / 1000).toFixed(2)} s = ${(upSpan / ms(u.critical)).toFixed(2)}×`, '', undefined);
-    row(`\`up\` steps one after another (model) / critical path`, `${(ms(u.sequential) / 1000).toFixed(2)} / ${(ms(u.critical) / 1000).toFixed(2)} s = ${(u.sequential / u.critical).toFixed(2)}× slower`, '', undefined);
-    row(`\`down\` wall / critical path (dereg delay ${sim.deregDelay} s; path ${d.path.join(' → ')})`, `${(down.ms / 1000).toFixed(2)} / ${(ms(d.critical) / 1000).toFixed(2)} s = ${downRatio.toFixed(2)}×`, '≤ 1.15×', downRatio <= 1.15);
-    row('`down` first to last AWS call / critical path', `${(downSpan / 1000).toFixed(2)} / ${(ms(d.critical) / 1000).toFixed(2)} s = ${(downSpan / ms(d.critical)).toFixed(2)}×`, '', undefined);
-    row(`\`down\` steps one after another (model) / critical path`, `${(ms(d.sequential) / 1000).toFixed(2)} / ${(ms(d.critical) / 1000).toFixed(2)} s = ${(d.sequential / d.critical).toFixed(2)}× slower`, '', undefined);
+    const span = (from, to) => {
+      const cs = proxy.calls.filter((c) => c.agent === 'client' && c.t >= from && c.t <= to);
+      return cs.length ? cs[cs.length - 1].t - cs[0].t : NaN;
+    };
+    const upSpan = span(upStart, upEnd);
+    const downSpan = span(downStart, Date.now());
+    row(
+      '`up` first to last AWS call / critical path',
+      `${(upSpan / 1000).toFixed(2)} / ${(ms(u.critical) / 1000).toFixed(2)} s = ${(upSpan / ms(u.critical)).toFixed(2)}×`,
+      '',
+      undefined,
+    );
+    row(
+      `\`up\` steps one after another (model) / critical path`,
+      `${(ms(u.sequential) / 1000).toFixed(2)} / ${(ms(u.critical) / 1000).toFixed(2)} s = ${(u.sequential / u.critical).toFixed(2)}× slower`,
+      '',
+      undefined,
+    );
+    row(
+      `\`down\` wall / critical path (dereg delay ${sim.deregDelay} s; path ${d.path.join(' → ')})`,
+      `${(down.ms / 1000).toFixed(2)} / ${(ms(d.critical) / 1000).toFixed(2)} s = ${downRatio.toFixed(2)}×`,
+      '≤ 1.15×',
+      downRatio <= 1.15,
+    );
+    row(
+      '`down` first to last AWS call / critical path',
+      `${(downSpan / 1000).toFixed(2)} / ${(ms(d.critical) / 1000).toFixed(2)} s = ${(downSpan / ms(d.critical)).toFixed(2)}×`,
+      '',
+      undefined,
+    );
+    row(
+      `\`down\` steps one after another (model) / critical path`,
+      `${(ms(d.sequential) / 1000).toFixed(2)} / ${(ms(d.critical) / 1000).toFixed(2)} s = ${(d.sequential / d.critical).toFixed(2)}× slower`,
+      '',
+      undefined,
+    );
     const t0 = proxy.calls[0]?.t ?? 0;
-    const timeline = proxy.calls.filter((c) => c.agent === 'client').map((c) => `${((c.t - t0) / 1000).toFixed(2)} ${c.operation}`);
+    const timeline = proxy.calls
+      .filter((c) => c.agent === 'client')
+      .map((c) => `${((c.t - t0) / 1000).toFixed(2)} ${c.operation}`);
     if (process.env.BENCH_TIMELINE) log(`timeline:\n${timeline.join('\n')}`);
-    if (process.env.BENCH_TIMELINE) log(`up stderr:\n${up.stderr.slice(-4000)}\ndown stderr:\n${down.stderr.slice(-4000)}`);
+    if (process.env.BENCH_TIMELINE)
+      log(`up stderr:\n${up.stderr.slice(-4000)}\ndown stderr:\n${down.stderr.slice(-4000)}`);
     return { up: up.ms, down: down.ms, u, d, upErr: up.stderr, downErr: down.stderr };
   } finally {
-    await standins.stop(); await proxy.close(); await moto.stop();
+    await standins.stop();
+    await proxy.close();
+    await moto.stop();
     rmSync(stateDir, { recursive: true, force: true });
   }
 }

@@ -10,15 +10,29 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = `${ROOT}bin/ecsctl.js`;
-export const CREDS = { AWS_ACCESS_KEY_ID: 'AKIABENCH00000000000', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1' };
+export const CREDS = {
+  AWS_ACCESS_KEY_ID: 'AKIABENCH00000000000',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  AWS_REGION: 'us-east-1',
+  AWS_DEFAULT_REGION: 'us-east-1',
+};
 
-export const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export async function freePort() {
   return new Promise((resolve, reject) => {
-    const srv = netServer(); srv.unref(); srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+    const srv = netServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
   });
 }
 
@@ -28,7 +42,8 @@ export async function stopChild(child, graceMs = 5000) {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited; clearTimeout(t);
+  await exited;
+  clearTimeout(t);
 }
 
 /**
@@ -37,22 +52,35 @@ export async function stopChild(child, graceMs = 5000) {
  * walkthrough's and ecsctl's desired count of 10 needs for any "service is steady" wait to pass.
  */
 export async function startMoto() {
-  const python = process.env.ECSCTL_TEST_PYTHON ?? execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+  const python =
+    process.env.ECSCTL_TEST_PYTHON ??
+    execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
   const port = await freePort();
   const child = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
-    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true', MOTO_ECS_SERVICE_RUNNING: '10' }, stdio: ['ignore', 'ignore', 'ignore'],
+    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true', MOTO_ECS_SERVICE_RUNNING: '10' },
+    stdio: ['ignore', 'ignore', 'ignore'],
   });
   const endpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30000;
   for (;;) {
     if (child.exitCode !== null) throw new Error('moto exited before answering');
-    try { if ((await fetch(`${endpoint}/moto-api/data.json`)).ok) break; } catch { /* not yet */ }
-    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error('moto did not answer in 30 s'); }
+    try {
+      if ((await fetch(`${endpoint}/moto-api/data.json`)).ok) break;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('moto did not answer in 30 s');
+    }
     await sleep(100);
   }
   return {
-    endpoint, pid: child.pid,
-    reset: async () => { await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' }); },
+    endpoint,
+    pid: child.pid,
+    reset: async () => {
+      await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+    },
     stop: () => stopChild(child),
   };
 }
@@ -63,14 +91,22 @@ export async function startStandins(endpoint, intervalMs = 200) {
   const { startScheduler } = await import('../scripts/standin/scheduler.mjs');
   const agent = startAgent({ endpoint, intervalMs });
   const scheduler = startScheduler({ endpoint, intervalMs });
-  return { agent, scheduler, stop: async () => { await agent.stop(); await scheduler.stop(); } };
+  return {
+    agent,
+    scheduler,
+    stop: async () => {
+      await agent.stop();
+      await scheduler.stop();
+    },
+  };
 }
 
 /** Service (from the SigV4 scope) and operation (x-amz-target or Action=) of one AWS call. */
 export function operationOf(headers, body) {
   const scope = /Credential=[^/]+\/\d+\/[^/]+\/([^/]+)\//.exec(String(headers.authorization ?? ''))?.[1] ?? 'unknown';
   const target = headers['x-amz-target'];
-  const operation = typeof target === 'string' ? target.split('.').pop() : new URLSearchParams(body).get('Action') ?? 'unknown';
+  const operation =
+    typeof target === 'string' ? target.split('.').pop() : (new URLSearchParams(body).get('Action') ?? 'unknown');
   return { service: scope, operation };
 }
 
@@ -91,7 +127,11 @@ export async function startProxy(target, hooks = {}) {
     req.on('end', async () => {
       const body = Buffer.concat(chunks);
       const text = body.toString();
-      const call = { ...operationOf(req.headers, text), agent: String(req.headers.authorization ?? '').includes('STANDIN') ? 'standin' : 'client', t: Date.now() };
+      const call = {
+        ...operationOf(req.headers, text),
+        agent: String(req.headers.authorization ?? '').includes('STANDIN') ? 'standin' : 'client',
+        t: Date.now(),
+      };
       calls.push(call);
       const own = hooks.before ? await hooks.before(call, text) : undefined;
       if (own) {
@@ -99,21 +139,38 @@ export async function startProxy(target, hooks = {}) {
         res.end(own.body);
         return;
       }
-      const fwd = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, (up) => {
-        const parts = [];
-        up.on('data', (c) => parts.push(c));
-        up.on('end', () => {
-          let out = Buffer.concat(parts);
-          const headers = { ...up.headers };
-          if (hooks.after) {
-            const changed = hooks.after(call, text, up.statusCode, out.toString());
-            if (typeof changed === 'string') { out = Buffer.from(changed); delete headers['content-length']; delete headers['transfer-encoding']; headers['content-length'] = String(out.length); }
-          }
-          res.writeHead(up.statusCode ?? 502, headers);
-          res.end(out);
-        });
+      const fwd = request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: upstream.host },
+        },
+        (up) => {
+          const parts = [];
+          up.on('data', (c) => parts.push(c));
+          up.on('end', () => {
+            let out = Buffer.concat(parts);
+            const headers = { ...up.headers };
+            if (hooks.after) {
+              const changed = hooks.after(call, text, up.statusCode, out.toString());
+              if (typeof changed === 'string') {
+                out = Buffer.from(changed);
+                delete headers['content-length'];
+                delete headers['transfer-encoding'];
+                headers['content-length'] = String(out.length);
+              }
+            }
+            res.writeHead(up.statusCode ?? 502, headers);
+            res.end(out);
+          });
+        },
+      );
+      fwd.on('error', () => {
+        res.writeHead(502);
+        res.end();
       });
-      fwd.on('error', () => { res.writeHead(502); res.end(); });
       fwd.end(body);
     });
   });
@@ -121,7 +178,11 @@ export async function startProxy(target, hooks = {}) {
   return {
     endpoint: `http://127.0.0.1:${server.address().port}`,
     calls,
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -130,9 +191,14 @@ export function run(cmd, args, { env = {}, cwd = ROOT, input } = {}) {
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = ''; let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     child.on('error', (e) => resolve({ code: -1, ms: 0, stdout, stderr: String(e) }));
     child.on('close', (code) => resolve({ code, ms: Number(process.hrtime.bigint() - t0) / 1e6, stdout, stderr }));
     child.stdin.end(input ?? '');
@@ -145,10 +211,17 @@ export function run(cmd, args, { env = {}, cwd = ROOT, input } = {}) {
  * each timed side, so that both sides start on a fresh-but-warm moto and what is timed is theirs.
  */
 export async function warmMoto(endpoint) {
-  const config = { region: 'us-east-1', endpoint, credentials: { accessKeyId: CREDS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDS.AWS_SECRET_ACCESS_KEY } };
-  const ec2 = await import('@aws-sdk/client-ec2'); const iam = await import('@aws-sdk/client-iam');
-  const ecs = await import('@aws-sdk/client-ecs'); const elb = await import('@aws-sdk/client-elastic-load-balancing-v2');
-  const ecr = await import('@aws-sdk/client-ecr'); const ssm = await import('@aws-sdk/client-ssm');
+  const config = {
+    region: 'us-east-1',
+    endpoint,
+    credentials: { accessKeyId: CREDS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDS.AWS_SECRET_ACCESS_KEY },
+  };
+  const ec2 = await import('@aws-sdk/client-ec2');
+  const iam = await import('@aws-sdk/client-iam');
+  const ecs = await import('@aws-sdk/client-ecs');
+  const elb = await import('@aws-sdk/client-elastic-load-balancing-v2');
+  const ecr = await import('@aws-sdk/client-ecr');
+  const ssm = await import('@aws-sdk/client-ssm');
   const logs = await import('@aws-sdk/client-cloudwatch-logs');
   await Promise.all([
     new ec2.EC2Client(config).send(new ec2.DescribeSubnetsCommand({})),
@@ -156,7 +229,9 @@ export async function warmMoto(endpoint) {
     new ecs.ECSClient(config).send(new ecs.ListClustersCommand({})),
     new elb.ElasticLoadBalancingV2Client(config).send(new elb.DescribeLoadBalancersCommand({})),
     new ecr.ECRClient(config).send(new ecr.DescribeRepositoriesCommand({})),
-    new ssm.SSMClient(config).send(new ssm.GetParameterCommand({ Name: '/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id' })).catch(() => undefined),
+    new ssm.SSMClient(config)
+      .send(new ssm.GetParameterCommand({ Name: '/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id' }))
+      .catch(() => undefined),
     new logs.CloudWatchLogsClient(config).send(new logs.DescribeLogGroupsCommand({})),
   ]);
 }

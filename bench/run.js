@@ -23,7 +23,10 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** Poll scale for ecsctl against plain moto: every sleep × 0.05 (3 s polls → 150 ms). */
 const MOTO_SCALE = '0.05';
 const rows = [];
-const row = (figure, value, bar, pass) => { rows.push({ figure, value, bar, pass: pass === undefined ? '' : pass ? 'pass' : 'FAIL' }); console.error(`bench: ${figure}: ${value}`); };
+const row = (figure, value, bar, pass) => {
+  rows.push({ figure, value, bar, pass: pass === undefined ? '' : pass ? 'pass' : 'FAIL' });
+  console.error(`bench: ${figure}: ${value}`);
+};
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const log = (m) => console.error(`bench: ${m}`);
 
@@ -31,36 +34,76 @@ async function main() {
   if (only.has('startup')) {
     log('start-up…');
     const r = await startup(Number(process.env.BENCH_STARTUP_RUNS ?? 15));
-    row(`\`ecsctl --help\` / \`aws --version\` (medians of ${r.runs})`, `${r.helpMs.toFixed(0)} / ${r.awsMs.toFixed(0)} ms = ${(r.helpMs / r.awsMs).toFixed(2)}×`, '≤ 0.35×', r.helpMs / r.awsMs <= 0.35);
-    row(`\`ecsctl --version\` / \`node -e 0\` (medians of ${r.runs})`, `${r.versionMs.toFixed(0)} / ${r.nodeMs.toFixed(0)} ms = ${(r.versionMs / r.nodeMs).toFixed(2)}×`, '≤ 2×', r.versionMs / r.nodeMs <= 2);
+    row(
+      `\`ecsctl --help\` / \`aws --version\` (medians of ${r.runs})`,
+      `${r.helpMs.toFixed(0)} / ${r.awsMs.toFixed(0)} ms = ${(r.helpMs / r.awsMs).toFixed(2)}×`,
+      '≤ 0.35×',
+      r.helpMs / r.awsMs <= 0.35,
+    );
+    row(
+      `\`ecsctl --version\` / \`node -e 0\` (medians of ${r.runs})`,
+      `${r.versionMs.toFixed(0)} / ${r.nodeMs.toFixed(0)} ms = ${(r.versionMs / r.nodeMs).toFixed(2)}×`,
+      '≤ 2×',
+      r.versionMs / r.nodeMs <= 2,
+    );
   }
   if (only.has('walk') || only.has('calls') || only.has('image')) {
     const moto = await startMoto();
     const standins = await startStandins(moto.endpoint);
     try {
       if (only.has('walk')) {
-        const e = []; const w = []; let inv = 0;
+        const e = [];
+        const w = [];
+        let inv = 0;
         for (let i = 0; i < RUNS; i++) {
           for (const side of i % 2 === 0 ? ['ecsctl', 'walk'] : ['walk', 'ecsctl']) {
             await moto.reset();
             await warmMoto(moto.endpoint);
             log(`walkthrough run ${i + 1}/${RUNS}: ${side}…`);
-            if (side === 'ecsctl') e.push((await ecsctlUpDown(moto.endpoint, { env: { ECSCTL_POLL_SCALE: MOTO_SCALE } })).ms);
-            else { const r = await walkthrough(moto.endpoint); w.push(r.ms); inv = r.invocations; }
+            if (side === 'ecsctl')
+              e.push((await ecsctlUpDown(moto.endpoint, { env: { ECSCTL_POLL_SCALE: MOTO_SCALE } })).ms);
+            else {
+              const r = await walkthrough(moto.endpoint);
+              w.push(r.ms);
+              inv = r.invocations;
+            }
           }
         }
-        const me = median(e); const mw = median(w);
-        log(`walkthrough runs (s): ${w.map((x) => (x / 1000).toFixed(2)).join(', ')}; ecsctl runs (s): ${e.map((x) => (x / 1000).toFixed(2)).join(', ')}`);
-        row(`walkthrough-awscli.sh (${inv} aws invocations), median of ${RUNS}`, `${s(mw)} (runs: ${w.map((x) => (x / 1000).toFixed(1)).join(', ')})`, '', undefined);
-        row(`\`ecsctl up --image … && ecsctl down --yes\` (ECSCTL_POLL_SCALE=${MOTO_SCALE}), median of ${RUNS}`, `${s(me)} (runs: ${e.map((x) => (x / 1000).toFixed(1)).join(', ')}) → ${(mw / me).toFixed(1)}× faster`, '≥ 10×', mw / me >= 10);
+        const me = median(e);
+        const mw = median(w);
+        log(
+          `walkthrough runs (s): ${w.map((x) => (x / 1000).toFixed(2)).join(', ')}; ecsctl runs (s): ${e.map((x) => (x / 1000).toFixed(2)).join(', ')}`,
+        );
+        row(
+          `walkthrough-awscli.sh (${inv} aws invocations), median of ${RUNS}`,
+          `${s(mw)} (runs: ${w.map((x) => (x / 1000).toFixed(1)).join(', ')})`,
+          '',
+          undefined,
+        );
+        row(
+          `\`ecsctl up --image … && ecsctl down --yes\` (ECSCTL_POLL_SCALE=${MOTO_SCALE}), median of ${RUNS}`,
+          `${s(me)} (runs: ${e.map((x) => (x / 1000).toFixed(1)).join(', ')}) → ${(mw / me).toFixed(1)}× faster`,
+          '≥ 10×',
+          mw / me >= 10,
+        );
       }
       if (only.has('calls')) {
         await moto.reset();
         await warmMoto(moto.endpoint);
         log('calls and memory…');
         const r = await callsAndMemory(moto, { ECSCTL_POLL_SCALE: MOTO_SCALE });
-        row('API calls of `up` on an empty account', `${r.up.total} (${r.up.reads} reads, ${r.up.mutating} mutating)`, '', undefined);
-        row('API calls of a no-op `up` rerun', `${r.rerun.total} (${r.rerun.reads} reads, ${r.rerun.mutating} mutating)`, '0 mutating', r.rerun.mutating === 0);
+        row(
+          'API calls of `up` on an empty account',
+          `${r.up.total} (${r.up.reads} reads, ${r.up.mutating} mutating)`,
+          '',
+          undefined,
+        );
+        row(
+          'API calls of a no-op `up` rerun',
+          `${r.rerun.total} (${r.rerun.reads} reads, ${r.rerun.mutating} mutating)`,
+          '0 mutating',
+          r.rerun.mutating === 0,
+        );
         row('peak RSS of `up`', `${r.rssMb.toFixed(0)} MB`, '≤ 200 MB', r.rssMb <= 200);
       }
       if (only.has('image')) {
@@ -81,7 +124,12 @@ async function main() {
       const { critical } = await import('./critical.mjs');
       await critical({ row, log });
     } catch (e) {
-      row('critical path (time-simulating proxy)', `not measured: ${String(e.message ?? e).split('\n')[0]}`, '≤ 1.15×', false);
+      row(
+        'critical path (time-simulating proxy)',
+        `not measured: ${String(e.message ?? e).split('\n')[0]}`,
+        '≤ 1.15×',
+        false,
+      );
     }
   }
 }
@@ -92,7 +140,11 @@ function machine() {
 }
 
 function table() {
-  return ['| figure | value | bar | result |', '|---|---|---|---|', ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.bar} | ${r.pass} |`)].join('\n');
+  return [
+    '| figure | value | bar | result |',
+    '|---|---|---|---|',
+    ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.bar} | ${r.pass} |`),
+  ].join('\n');
 }
 
 try {
@@ -102,7 +154,13 @@ try {
   console.log(out);
   const readme = join(ROOT, 'bench/README.md');
   const text = existsSync(readme) ? readFileSync(readme, 'utf8') : '';
-  const START = '<!-- bench:latest -->'; const END = '<!-- /bench:latest -->';
+  const START = '<!-- bench:latest -->';
+  const END = '<!-- /bench:latest -->';
   const block = `${START}\n${out}${END}`;
-  writeFileSync(readme, text.includes(START) ? text.replace(new RegExp(`${START}[\\s\\S]*${END}`), block) : `${text}\n## Latest figures\n\n${block}\n`);
+  writeFileSync(
+    readme,
+    text.includes(START)
+      ? text.replace(new RegExp(`${START}[\\s\\S]*${END}`), block)
+      : `${text}\n## Latest figures\n\n${block}\n`,
+  );
 }

@@ -13,8 +13,11 @@ export const IMAGE = 'public.ecr.aws/nginx/nginx:1.27';
 export async function ecsctl(endpoint, args, { stateDir, env = {}, prefix = [] } = {}) {
   const state = join(stateDir, 'ecsctl.state.json');
   const [cmd, ...pre] = prefix.length ? prefix : [process.execPath];
-  return run(cmd, [...pre, ...(prefix.length ? [process.execPath] : []), BIN, ...args, '--state', state, '--endpoint-url', endpoint],
-    { env: { ...CREDS, ...env }, cwd: stateDir });
+  return run(
+    cmd,
+    [...pre, ...(prefix.length ? [process.execPath] : []), BIN, ...args, '--state', state, '--endpoint-url', endpoint],
+    { env: { ...CREDS, ...env }, cwd: stateDir },
+  );
 }
 
 export const UP_ARGS = (name) => ['up', '--name', name, '--image', IMAGE, '--container-port', '80'];
@@ -35,7 +38,9 @@ export async function ecsctlUpDown(endpoint, { env = {}, name = 'bench' } = {}) 
 
 /** bench/walkthrough-awscli.sh against `endpoint`; returns {ms, invocations}. */
 export async function walkthrough(endpoint, name = 'walk') {
-  const r = await run('bash', [join(ROOT, 'bench/walkthrough-awscli.sh'), name], { env: { ...CREDS, ENDPOINT: endpoint } });
+  const r = await run('bash', [join(ROOT, 'bench/walkthrough-awscli.sh'), name], {
+    env: { ...CREDS, ENDPOINT: endpoint },
+  });
   if (r.code !== 0) throw new Error(`walkthrough-awscli.sh exited ${r.code}: ${r.stderr.slice(-1500)}`);
   return { ms: r.ms, invocations: Number(r.stdout.trim().split('\n').pop()) };
 }

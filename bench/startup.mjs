@@ -5,10 +5,14 @@
 import { BIN, median, run } from './lib.mjs';
 
 async function pair(a, b, n) {
-  const ta = []; const tb = [];
+  const ta = [];
+  const tb = [];
   for (let i = 0; i < n; i++) {
     const first = i % 2 === 0 ? [a, ta, b, tb] : [b, tb, a, ta];
-    for (const [cmd, out] of [[first[0], first[1]], [first[2], first[3]]]) {
+    for (const [cmd, out] of [
+      [first[0], first[1]],
+      [first[2], first[3]],
+    ]) {
       const r = await run(cmd[0], cmd.slice(1));
       if (r.code !== 0) throw new Error(`${cmd.join(' ')} exited ${r.code}: ${r.stderr.slice(-500)}`);
       out.push(r.ms);

@@ -37,5 +37,8 @@ function reportError(e: unknown, verbose: boolean): number {
 }
 
 function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ').replace(/\.$/, '').trim();
+  return text
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\.$/, '')
+    .trim();
 }

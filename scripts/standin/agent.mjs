@@ -12,7 +12,12 @@
  *   node scripts/standin/agent.mjs --endpoint http://127.0.0.1:5000 [--region us-east-1]
  */
 import { DescribeInstanceAttributeCommand, DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { DescribeContainerInstancesCommand, ECSClient, ListContainerInstancesCommand, RegisterContainerInstanceCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeContainerInstancesCommand,
+  ECSClient,
+  ListContainerInstancesCommand,
+  RegisterContainerInstanceCommand,
+} from '@aws-sdk/client-ecs';
 import { pathToFileURL } from 'node:url';
 
 const CLUSTER_LINE = /ECS_CLUSTER=["']?([A-Za-z0-9_-]{1,255})/;
@@ -26,7 +31,9 @@ const CLUSTER_LINE = /ECS_CLUSTER=["']?([A-Za-z0-9_-]{1,255})/;
 export function startAgent({ endpoint, region = 'us-east-1', intervalMs = 300, credentials, log = () => {} }) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const config = {
-    region, endpoint, maxAttempts: 2,
+    region,
+    endpoint,
+    maxAttempts: 2,
     credentials: credentials ?? { accessKeyId: 'AKIASTANDINAGENT0000', secretAccessKey: 'stand-in' },
   };
   const ec2 = new EC2Client(config);
@@ -58,7 +65,9 @@ export function startAgent({ endpoint, region = 'us-east-1', intervalMs = 300, c
     const instances = [];
     let NextToken;
     do {
-      const out = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'instance-state-name', Values: ['running'] }], NextToken }));
+      const out = await ec2.send(
+        new DescribeInstancesCommand({ Filters: [{ Name: 'instance-state-name', Values: ['running'] }], NextToken }),
+      );
       for (const r of out.Reservations ?? []) instances.push(...(r.Instances ?? []));
       NextToken = out.NextToken;
     } while (NextToken);
@@ -79,17 +88,27 @@ export function startAgent({ endpoint, region = 'us-east-1', intervalMs = 300, c
           continue;
         }
         const doc = {
-          instanceId: id, region, availabilityZone: instance.Placement?.AvailabilityZone,
-          instanceType: instance.InstanceType, imageId: instance.ImageId, privateIp: instance.PrivateIpAddress,
+          instanceId: id,
+          region,
+          availabilityZone: instance.Placement?.AvailabilityZone,
+          instanceType: instance.InstanceType,
+          imageId: instance.ImageId,
+          privateIp: instance.PrivateIpAddress,
         };
-        const out = await ecs.send(new RegisterContainerInstanceCommand({ cluster, instanceIdentityDocument: JSON.stringify(doc) }));
+        const out = await ecs.send(
+          new RegisterContainerInstanceCommand({ cluster, instanceIdentityDocument: JSON.stringify(doc) }),
+        );
         registered.add(id);
         known.get(cluster)?.add(id);
-        log(`[ecs-agent stand-in] registered ${id} with cluster ${cluster} as ${out.containerInstance?.containerInstanceArn}`);
+        log(
+          `[ecs-agent stand-in] registered ${id} with cluster ${cluster} as ${out.containerInstance?.containerInstanceArn}`,
+        );
       } catch (e) {
         // Unknown cluster (moto answers 500) or a transient failure: try again next round.
         known.delete(cluster);
-        log(`[ecs-agent stand-in] could not register ${id} with cluster ${cluster}: ${e?.name ?? 'Error'}: ${String(e?.message ?? e).split('\n')[0]}`);
+        log(
+          `[ecs-agent stand-in] could not register ${id} with cluster ${cluster}: ${e?.name ?? 'Error'}: ${String(e?.message ?? e).split('\n')[0]}`,
+        );
       }
     }
   }
@@ -97,10 +116,16 @@ export function startAgent({ endpoint, region = 'us-east-1', intervalMs = 300, c
   function schedule() {
     if (stopped) return;
     timer = setTimeout(() => {
-      current = tick().catch((e) => log(`[ecs-agent stand-in] poll failed: ${e?.name ?? 'Error'}: ${String(e?.message ?? e).split('\n')[0]}`)).finally(schedule);
+      current = tick()
+        .catch((e) =>
+          log(`[ecs-agent stand-in] poll failed: ${e?.name ?? 'Error'}: ${String(e?.message ?? e).split('\n')[0]}`),
+        )
+        .finally(schedule);
     }, intervalMs);
   }
-  current = tick().catch((e) => log(`[ecs-agent stand-in] poll failed: ${e?.name ?? 'Error'}`)).finally(schedule);
+  current = tick()
+    .catch((e) => log(`[ecs-agent stand-in] poll failed: ${e?.name ?? 'Error'}`))
+    .finally(schedule);
 
   return {
     registered,
@@ -119,10 +144,9 @@ function parseArgs(argv) {
   const args = { region: process.env.AWS_REGION ?? 'us-east-1', endpoint: process.env.AWS_ENDPOINT_URL };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
-    const value = argv[i + 1];
-    if (flag === '--endpoint') args.endpoint = value, i++;
-    else if (flag === '--region') args.region = value, i++;
-    else if (flag === '--interval-ms') args.intervalMs = Number(value), i++;
+    if (flag === '--endpoint') args.endpoint = argv[++i];
+    else if (flag === '--region') args.region = argv[++i];
+    else if (flag === '--interval-ms') args.intervalMs = Number(argv[++i]);
     else if (flag === '-h' || flag === '--help') args.help = true;
     else throw new Error(`unknown argument ${flag}`);
   }
@@ -134,18 +158,32 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     args = parseArgs(process.argv.slice(2));
   } catch (e) {
-    process.stderr.write(`${e.message} (usage: node scripts/standin/agent.mjs --endpoint URL [--region R] [--interval-ms N])\n`);
+    process.stderr.write(
+      `${e.message} (usage: node scripts/standin/agent.mjs --endpoint URL [--region R] [--interval-ms N])\n`,
+    );
     process.exit(2);
   }
   if (args.help || !args.endpoint) {
-    process.stdout.write('Stand-in for the ECS agent (moto only): registers running instances whose user data sets ECS_CLUSTER.\n'
-      + 'usage: node scripts/standin/agent.mjs --endpoint URL [--region R] [--interval-ms N]\n');
+    process.stdout.write(
+      'Stand-in for the ECS agent (moto only): registers running instances whose user data sets ECS_CLUSTER.\n' +
+        'usage: node scripts/standin/agent.mjs --endpoint URL [--region R] [--interval-ms N]\n',
+    );
     process.exit(args.help ? 0 : 2);
   }
-  const credentials = process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY
-    ? { accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY } : undefined;
-  const agent = startAgent({ endpoint: args.endpoint, region: args.region, intervalMs: args.intervalMs ?? 300, credentials, log: (l) => console.log(l) });
-  console.log(`[ecs-agent stand-in] watching ${args.endpoint} (${args.region}); this is not the real ECS agent. Ctrl-C to stop.`);
+  const credentials =
+    process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY
+      ? { accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY }
+      : undefined;
+  const agent = startAgent({
+    endpoint: args.endpoint,
+    region: args.region,
+    intervalMs: args.intervalMs ?? 300,
+    credentials,
+    log: (l) => console.log(l),
+  });
+  console.log(
+    `[ecs-agent stand-in] watching ${args.endpoint} (${args.region}); this is not the real ECS agent. Ctrl-C to stop.`,
+  );
   const shutdown = () => void agent.stop().then(() => process.exit(0));
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

@@ -13,11 +13,18 @@
  *   node scripts/standin/scheduler.mjs --endpoint http://127.0.0.1:5000 [--region us-east-1] [--interval-ms 300]
  */
 import {
-  DescribeContainerInstancesCommand, DescribeServicesCommand, ECSClient, ListClustersCommand, ListContainerInstancesCommand,
+  DescribeContainerInstancesCommand,
+  DescribeServicesCommand,
+  ECSClient,
+  ListClustersCommand,
+  ListContainerInstancesCommand,
   ListServicesCommand,
 } from '@aws-sdk/client-ecs';
 import {
-  DeregisterTargetsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand,
+  DeregisterTargetsCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+  RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { fileURLToPath } from 'node:url';
 
@@ -33,7 +40,12 @@ export function startScheduler({ endpoint, region = 'us-east-1', intervalMs = 30
   if (!endpoint) throw new Error(`${LABEL} needs an endpoint (a moto server); it must never run against real AWS`);
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // Fixed dummy credentials: a local moto accepts any, and nothing here may reach a real account.
-  const config = { region, endpoint, credentials: { accessKeyId: 'AKIASTANDINSCHEDULER', secretAccessKey: 'stand-in' }, maxAttempts: 2 };
+  const config = {
+    region,
+    endpoint,
+    credentials: { accessKeyId: 'AKIASTANDINSCHEDULER', secretAccessKey: 'stand-in' },
+    maxAttempts: 2,
+  };
   const ecs = new ECSClient(config);
   const elb = new ElasticLoadBalancingV2Client(config);
   let stopped = false;
@@ -74,7 +86,10 @@ export function startScheduler({ endpoint, region = 'us-east-1', intervalMs = 30
 async function pass(ecs, elb, log) {
   const clusters = await all((token) => ecs.send(new ListClustersCommand({ nextToken: token })), 'clusterArns');
   for (const cluster of clusters) {
-    const serviceArns = await all((token) => ecs.send(new ListServicesCommand({ cluster, nextToken: token })), 'serviceArns');
+    const serviceArns = await all(
+      (token) => ecs.send(new ListServicesCommand({ cluster, nextToken: token })),
+      'serviceArns',
+    );
     const services = [];
     for (let i = 0; i < serviceArns.length; i += 10) {
       const out = await ecs.send(new DescribeServicesCommand({ cluster, services: serviceArns.slice(i, i + 10) }));
@@ -89,9 +104,16 @@ async function pass(ecs, elb, log) {
 
 /** ACTIVE container instances of the cluster, in a stable order, as targets. */
 async function activeInstances(ecs, cluster) {
-  const arns = (await all((token) => ecs.send(new ListContainerInstancesCommand({ cluster, nextToken: token })), 'containerInstanceArns')).sort();
+  const arns = (
+    await all(
+      (token) => ecs.send(new ListContainerInstancesCommand({ cluster, nextToken: token })),
+      'containerInstanceArns',
+    )
+  ).sort();
   if (arns.length === 0) return [];
-  const out = await ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: arns.slice(0, 100) }));
+  const out = await ecs.send(
+    new DescribeContainerInstancesCommand({ cluster, containerInstances: arns.slice(0, 100) }),
+  );
   return (out.containerInstances ?? [])
     .filter((ci) => ci.status === 'ACTIVE' && ci.ec2InstanceId)
     .sort((a, b) => a.containerInstanceArn.localeCompare(b.containerInstanceArn))
@@ -99,7 +121,8 @@ async function activeInstances(ecs, cluster) {
 }
 
 async function reconcile(elb, tg, wanted, log) {
-  const health = (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg }))).TargetHealthDescriptions ?? [];
+  const health =
+    (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg }))).TargetHealthDescriptions ?? [];
   const present = health.map((h) => h.Target).filter(Boolean);
   const missing = wanted.filter((w) => !present.some((p) => p.Id === w.Id));
   const gone = present.filter((p) => !wanted.some((w) => w.Id === p.Id));
@@ -109,8 +132,12 @@ async function reconcile(elb, tg, wanted, log) {
     log(`${LABEL} registered ${missing.map((t) => `${t.Id}:${t.Port}`).join(', ')} in ${name}`);
   }
   if (gone.length > 0) {
-    await elb.send(new DeregisterTargetsCommand({ TargetGroupArn: tg, Targets: gone.map((t) => ({ Id: t.Id, Port: t.Port })) }));
-    log(`${LABEL} deregistered ${gone.map((t) => `${t.Id}:${t.Port}`).join(', ')} from ${name} (instance no longer ACTIVE)`);
+    await elb.send(
+      new DeregisterTargetsCommand({ TargetGroupArn: tg, Targets: gone.map((t) => ({ Id: t.Id, Port: t.Port })) }),
+    );
+    log(
+      `${LABEL} deregistered ${gone.map((t) => `${t.Id}:${t.Port}`).join(', ')} from ${name} (instance no longer ACTIVE)`,
+    );
   }
 }
 
@@ -133,11 +160,16 @@ function parseArgs(argv) {
     if (flag === '--endpoint') args.endpoint = value;
     else if (flag === '--region') args.region = value;
     else if (flag === '--interval-ms') args.intervalMs = Number(value);
-    else throw new Error(`unknown argument ${flag}; usage: node scripts/standin/scheduler.mjs --endpoint URL [--region R] [--interval-ms N]`);
+    else
+      throw new Error(
+        `unknown argument ${flag}; usage: node scripts/standin/scheduler.mjs --endpoint URL [--region R] [--interval-ms N]`,
+      );
     i++;
   }
-  if (!args.endpoint) throw new Error('usage: node scripts/standin/scheduler.mjs --endpoint URL [--region R] [--interval-ms N]');
-  if (!Number.isFinite(args.intervalMs) || args.intervalMs < 50) throw new Error('--interval-ms must be a number of milliseconds ≥ 50');
+  if (!args.endpoint)
+    throw new Error('usage: node scripts/standin/scheduler.mjs --endpoint URL [--region R] [--interval-ms N]');
+  if (!Number.isFinite(args.intervalMs) || args.intervalMs < 50)
+    throw new Error('--interval-ms must be a number of milliseconds ≥ 50');
   return args;
 }
 

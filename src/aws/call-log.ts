@@ -3,7 +3,10 @@
  * the attempts and the error name. Never the request, the response, a header or a credential.
  */
 export function callLogger() {
-  return (next: (args: unknown) => Promise<{ output?: { $metadata?: { attempts?: number } } }>, context: { clientName?: string; commandName?: string }) =>
+  return (
+      next: (args: unknown) => Promise<{ output?: { $metadata?: { attempts?: number } } }>,
+      context: { clientName?: string; commandName?: string },
+    ) =>
     async (args: unknown) => {
       const started = performance.now();
       const service = (context.clientName ?? 'AWS').replace(/Client$/, '');
@@ -11,7 +14,9 @@ export function callLogger() {
       try {
         const result = await next(args);
         const attempts = result.output?.$metadata?.attempts ?? 1;
-        process.stderr.write(`aws ${service} ${op} ${Math.round(performance.now() - started)}ms${attempts > 1 ? ` (${attempts} attempts)` : ''}\n`);
+        process.stderr.write(
+          `aws ${service} ${op} ${Math.round(performance.now() - started)}ms${attempts > 1 ? ` (${attempts} attempts)` : ''}\n`,
+        );
         return result;
       } catch (e) {
         const name = (e as { name?: string }).name ?? 'Error';

@@ -49,7 +49,10 @@ const loaders: { [K in ServiceName]: () => Promise<new (config: object) => Clien
  * Reading a client that was not asked for throws: a step using a service its command did not
  * declare is a bug, found at once.
  */
-export async function createClients(settings: AwsSettings, services: readonly ServiceName[] = ALL_SERVICES): Promise<Clients> {
+export async function createClients(
+  settings: AwsSettings,
+  services: readonly ServiceName[] = ALL_SERVICES,
+): Promise<Clients> {
   const loading = startClients(settings, services);
   await loading.ready(services);
   return loading.aws;
@@ -89,24 +92,34 @@ export function startClients(settings: AwsSettings, services: readonly ServiceNa
   // One after another, in the order given: on one thread, loading all at once only makes every
   // client ready at the end; in order, the first ones are ready early and their tasks start.
   let previous: Promise<unknown> = Promise.resolve();
-  const pending = new Map<ServiceName, Promise<void>>(services.map((name) => {
-    const loaded = previous.catch(() => undefined).then(async () => {
-      const client = new (await loaders[name]())(config);
-      if (settings.verbose) (client as { middlewareStack: { add: Function } }).middlewareStack.add(callLogger(), { step: 'initialize', name: 'ecsctlCallLogger' });
-      clients[name] = client;
-    });
-    previous = loaded;
-    return [name, loaded];
-  }));
+  const pending = new Map<ServiceName, Promise<void>>(
+    services.map((name) => {
+      const loaded = previous
+        .catch(() => undefined)
+        .then(async () => {
+          const client = new (await loaders[name]())(config);
+          if (settings.verbose)
+            (client as { middlewareStack: { add: (...args: unknown[]) => void } }).middlewareStack.add(callLogger(), {
+              step: 'initialize',
+              name: 'ecsctlCallLogger',
+            });
+          clients[name] = client;
+        });
+      previous = loaded;
+      return [name, loaded];
+    }),
+  );
   // A failed import surfaces through ready(); never as an unhandled rejection.
   for (const p of pending.values()) p.catch(() => undefined);
   const aws = new Proxy(clients, {
     get(target, prop) {
       const client = target[prop as ServiceName];
       if (client === undefined && typeof prop === 'string' && (ALL_SERVICES as string[]).includes(prop)) {
-        throw new Error(pending.has(prop as ServiceName)
-          ? `internal: the ${prop} client was used before it was ready`
-          : `internal: the ${prop} client was not loaded for this command`);
+        throw new Error(
+          pending.has(prop as ServiceName)
+            ? `internal: the ${prop} client was used before it was ready`
+            : `internal: the ${prop} client was not loaded for this command`,
+        );
       }
       return client;
     },
@@ -114,7 +127,13 @@ export function startClients(settings: AwsSettings, services: readonly ServiceNa
   return {
     aws,
     async ready(wanted) {
-      await Promise.all(wanted.map((name) => pending.get(name) ?? Promise.reject(new Error(`internal: the ${name} client was not loaded for this command`))));
+      await Promise.all(
+        wanted.map(
+          (name) =>
+            pending.get(name) ??
+            Promise.reject(new Error(`internal: the ${name} client was not loaded for this command`)),
+        ),
+      );
     },
   };
 }

@@ -37,7 +37,8 @@ export function resolveGlobals(raw: RawGlobals, env: NodeJS.ProcessEnv = process
   const region = raw.region ?? (env.AWS_REGION || undefined) ?? (env.AWS_DEFAULT_REGION || undefined);
   const endpointSource = raw.endpointUrl !== undefined ? '--endpoint-url' : 'AWS_ENDPOINT_URL';
   const endpoint = raw.endpointUrl ?? (env.AWS_ENDPOINT_URL || undefined);
-  if (raw.profile !== undefined && !/^[\w.@+-]+$/.test(raw.profile)) throw new UsageError(`--profile ${JSON.stringify(raw.profile)} is not a profile name`);
+  if (raw.profile !== undefined && !/^[\w.@+-]+$/.test(raw.profile))
+    throw new UsageError(`--profile ${JSON.stringify(raw.profile)} is not a profile name`);
   return {
     statePath,
     explicitRegion: region === undefined ? undefined : v.region(region, regionSource),

@@ -20,22 +20,63 @@ import { registerCompletion } from './commands/completion.js';
 
 export function buildProgram(): Command {
   const program = new Command('ecsctl')
-    .description('From a Dockerfile to a load-balanced web service on Amazon ECS (EC2 launch type) and back to nothing.')
+    .description(
+      'From a Dockerfile to a load-balanced web service on Amazon ECS (EC2 launch type) and back to nothing.',
+    )
     .version(VERSION, '-V, --version', 'Print the version of ecsctl and exit.')
     .helpOption('-h, --help', 'Show help for a command.')
     .helpCommand('help [command]', 'Show help for a command.')
-    .addOption(new Option('--state <file>', 'Path of the state file that records every resource of the stack (default: ./ecsctl.state.json, env ECSCTL_STATE).'))
-    .addOption(new Option('--name <stack>', 'Name of the stack, given once and then kept in the state file (2-28 characters: a-z, 0-9, single hyphens).'))
-    .addOption(new Option('--region <region>', 'AWS Region to work in (default: AWS_REGION, AWS_DEFAULT_REGION, the state file, then the profile).'))
-    .addOption(new Option('--profile <profile>', 'Named AWS profile to take credentials from (default: the SDK credential chain).'))
-    .addOption(new Option('--endpoint-url <url>', 'Send every AWS call to this endpoint, e.g. a moto or LocalStack server (env AWS_ENDPOINT_URL).'))
-    .addOption(new Option('--json', 'Print exactly one JSON document with the result on stdout; progress stays on stderr.'))
-    .addOption(new Option('-y, --yes', 'Do not ask for confirmation; required for delete and down when stdin is not a terminal.'))
-    .addOption(new Option('-v, --verbose', 'Print one stderr line per AWS call (service, operation, milliseconds) and stack traces on errors.'))
+    .addOption(
+      new Option(
+        '--state <file>',
+        'Path of the state file that records every resource of the stack (default: ./ecsctl.state.json, env ECSCTL_STATE).',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--name <stack>',
+        'Name of the stack, given once and then kept in the state file (2-28 characters: a-z, 0-9, single hyphens).',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--region <region>',
+        'AWS Region to work in (default: AWS_REGION, AWS_DEFAULT_REGION, the state file, then the profile).',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--profile <profile>',
+        'Named AWS profile to take credentials from (default: the SDK credential chain).',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--endpoint-url <url>',
+        'Send every AWS call to this endpoint, e.g. a moto or LocalStack server (env AWS_ENDPOINT_URL).',
+      ),
+    )
+    .addOption(
+      new Option('--json', 'Print exactly one JSON document with the result on stdout; progress stays on stderr.'),
+    )
+    .addOption(
+      new Option(
+        '-y, --yes',
+        'Do not ask for confirmation; required for delete and down when stdin is not a terminal.',
+      ),
+    )
+    .addOption(
+      new Option(
+        '-v, --verbose',
+        'Print one stderr line per AWS call (service, operation, milliseconds) and stack traces on errors.',
+      ),
+    )
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`${str.trim().replace(/\s*\n\s*/g, ' ')} (try --help)\n`) })
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Steps, in walkthrough order:
   repo → image → cluster → instances → taskdef → lb → service      (or all of them: up)
 
@@ -44,7 +85,8 @@ Exit codes: 0 ok, 1 an operation failed, 2 usage or invalid input, 3 state file 
 
 Examples:
   ecsctl repo create --name web --region us-east-1
-  ecsctl cluster show --json`);
+  ecsctl cluster show --json`,
+    );
 
   registerRepo(program);
   registerImage(program);

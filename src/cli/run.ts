@@ -42,18 +42,27 @@ export interface CommandSpec<R> {
 export async function runCommand<R>(raw: RawGlobals, spec: CommandSpec<R>): Promise<void> {
   const globals = resolveGlobals(raw);
   if (spec.destructive && !globals.yes && !process.stdin.isTTY) {
-    throw new UsageError(`${spec.command} deletes resources and stdin is not a terminal to confirm`, { hint: 'Re-run with --yes.' });
+    throw new UsageError(`${spec.command} deletes resources and stdin is not a terminal to confirm`, {
+      hint: 'Re-run with --yes.',
+    });
   }
   let lock: Lock | undefined;
   try {
     if (spec.mutates) lock = await acquireLock(globals.statePath, `ecsctl ${spec.command}`);
     const existing = await readState(globals.statePath);
     const initial = await initialState(existing, globals, spec);
-    if (spec.destructive && !globals.yes) await confirm(spec.confirm?.(initial) ?? `${spec.command} for stack ${initial.name}?`);
+    if (spec.destructive && !globals.yes)
+      await confirm(spec.confirm?.(initial) ?? `${spec.command} for stack ${initial.name}?`);
 
     const { startClients } = await import('../aws/clients.js');
     const loading = startClients(
-      { region: initial.region, profile: globals.profile, endpoint: globals.endpoint, verbose: globals.verbose, userAgent: `ecsctl/${VERSION}` },
+      {
+        region: initial.region,
+        profile: globals.profile,
+        endpoint: globals.endpoint,
+        verbose: globals.verbose,
+        userAgent: `ecsctl/${VERSION}`,
+      },
       spec.services,
     );
     if (!spec.clientsPerTask) await loading.ready(spec.services);
@@ -61,7 +70,9 @@ export async function runCommand<R>(raw: RawGlobals, spec: CommandSpec<R>): Prom
     const controller = new AbortController();
     const onSigint = () => {
       if (controller.signal.aborted) process.exit(130); // Second Ctrl-C: stop now.
-      process.stderr.write('\ninterrupted: finishing calls in flight and recording them (Ctrl-C again to stop at once)\n');
+      process.stderr.write(
+        '\ninterrupted: finishing calls in flight and recording them (Ctrl-C again to stop at once)\n',
+      );
       controller.abort(new InterruptedError('interrupted'));
     };
     process.on('SIGINT', onSigint);
@@ -92,7 +103,11 @@ export async function runCommand<R>(raw: RawGlobals, spec: CommandSpec<R>): Prom
   }
 }
 
-async function initialState(existing: State | undefined, globals: Globals, spec: { readonly createsStack?: boolean }): Promise<State> {
+async function initialState(
+  existing: State | undefined,
+  globals: Globals,
+  spec: { readonly createsStack?: boolean },
+): Promise<State> {
   if (existing) {
     if (globals.name && globals.name !== existing.name) {
       throw new StateError(`state file ${globals.statePath} holds stack ${existing.name}, not ${globals.name}`, {
@@ -100,9 +115,12 @@ async function initialState(existing: State | undefined, globals: Globals, spec:
       });
     }
     if (globals.explicitRegion && globals.explicitRegion !== existing.region) {
-      throw new StateError(`state file ${globals.statePath} is for region ${existing.region}, not ${globals.explicitRegion}`, {
-        hint: `Drop --region (the state's region is used) or use --state for a stack in ${globals.explicitRegion}.`,
-      });
+      throw new StateError(
+        `state file ${globals.statePath} is for region ${existing.region}, not ${globals.explicitRegion}`,
+        {
+          hint: `Drop --region (the state's region is used) or use --state for a stack in ${globals.explicitRegion}.`,
+        },
+      );
     }
     return existing;
   }
@@ -112,8 +130,14 @@ async function initialState(existing: State | undefined, globals: Globals, spec:
   }
   if (!globals.name) {
     throw new UsageError(
-      spec.createsStack ? `no stack name: pass --name (state file ${globals.statePath} does not exist yet)` : `no stack in ${globals.statePath}`,
-      { hint: spec.createsStack ? 'For example: --name web.' : 'Run `ecsctl up --name NAME` or a create command with --name first, or pass --state.' },
+      spec.createsStack
+        ? `no stack name: pass --name (state file ${globals.statePath} does not exist yet)`
+        : `no stack in ${globals.statePath}`,
+      {
+        hint: spec.createsStack
+          ? 'For example: --name web.'
+          : 'Run `ecsctl up --name NAME` or a create command with --name first, or pass --state.',
+      },
     );
   }
   return emptyState(globals.name, region);

@@ -16,8 +16,10 @@ export async function chooseTag(flag: string | undefined, contextDir: string, re
   if (flag) return { tag: flag, rule: 'flag' };
   const { readContext } = await import('./context.js');
   const { defaultTag } = await import('./tag.js');
-  const context = read ?? await readContext(contextDir, null).catch((e: unknown) => {
-    throw e instanceof UsageError ? new UsageError(`${e.message} (needed for the default tag; or pass --tag)`) : e;
-  });
+  const context =
+    read ??
+    (await readContext(contextDir, null).catch((e: unknown) => {
+      throw e instanceof UsageError ? new UsageError(`${e.message} (needed for the default tag; or pass --tag)`) : e;
+    }));
   return defaultTag(context);
 }

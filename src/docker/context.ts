@@ -26,7 +26,11 @@ export interface BuildContext {
  * lists the files to send. `dockerfile` is taken relative to the context; when no such file is
  * there, relative to the current directory — and it must lie inside the context either way.
  */
-export async function readContext(contextDir: string, dockerfile: string | null = 'Dockerfile', cwd = process.cwd()): Promise<BuildContext> {
+export async function readContext(
+  contextDir: string,
+  dockerfile: string | null = 'Dockerfile',
+  cwd = process.cwd(),
+): Promise<BuildContext> {
   const root = resolve(cwd, contextDir);
   const info = await stat(root).catch(() => undefined);
   if (!info?.isDirectory()) throw new UsageError(`--context ${JSON.stringify(contextDir)} is not a directory`);
@@ -36,7 +40,8 @@ export async function readContext(contextDir: string, dockerfile: string | null 
   const admitted = await walk(root, rules);
   const extra: string[] = [];
   for (const f of rel === undefined ? [] : [rel, '.dockerignore']) {
-    if (!admitted.includes(f) && !extra.includes(f) && (await stat(join(root, f)).catch(() => undefined))?.isFile()) extra.push(f);
+    if (!admitted.includes(f) && !extra.includes(f) && (await stat(join(root, f)).catch(() => undefined))?.isFile())
+      extra.push(f);
   }
   return { root, dockerfile: rel ?? 'Dockerfile', admitted, files: [...admitted, ...extra].sort(compare) };
 }
@@ -51,10 +56,16 @@ async function locateDockerfile(root: string, dockerfile: string, contextDir: st
     }
   }
   // Quoted: main() drops a trailing period, which would turn the default context "." into nothing.
-  if (!found) throw new UsageError(`--dockerfile ${JSON.stringify(dockerfile)}: no such file in context ${JSON.stringify(contextDir)}`);
+  if (!found)
+    throw new UsageError(
+      `--dockerfile ${JSON.stringify(dockerfile)}: no such file in context ${JSON.stringify(contextDir)}`,
+    );
   const rel = relative(root, found);
   if (rel.startsWith('..') || isAbsolute(rel)) {
-    throw new UsageError(`--dockerfile ${JSON.stringify(dockerfile)} is outside the context ${JSON.stringify(contextDir)}`, { hint: 'Move it into the context or pass a --context that contains it.' });
+    throw new UsageError(
+      `--dockerfile ${JSON.stringify(dockerfile)} is outside the context ${JSON.stringify(contextDir)}`,
+      { hint: 'Move it into the context or pass a --context that contains it.' },
+    );
   }
   return toPosix(rel);
 }
@@ -84,7 +95,10 @@ async function walk(root: string, rules: string): Promise<string[]> {
 export async function packContext(context: BuildContext): Promise<NodeJS.ReadableStream> {
   const tar = await import('tar-fs');
   // Only the listed entries: the .dockerignore decision was made once, in readContext.
-  return tar.pack(context.root, { entries: [...context.files], dereference: false }) as unknown as NodeJS.ReadableStream;
+  return tar.pack(context.root, {
+    entries: [...context.files],
+    dereference: false,
+  }) as unknown as NodeJS.ReadableStream;
 }
 
 /**

@@ -38,8 +38,16 @@ export function authFromToken(data: AuthorizationData, registry?: string): Regis
   const authconfig = { username, password, serveraddress };
   const json = JSON.stringify(authconfig);
   const b64 = Buffer.from(json).toString('base64');
-  const secrets = [password, token, decoded, b64, b64.replace(/\+/g, '-').replace(/\//g, '_'), Buffer.from(json).toString('base64url'),
-    Buffer.from(decoded).toString('base64url'), encodeURIComponent(password)].filter((s) => s.length >= 4);
+  const secrets = [
+    password,
+    token,
+    decoded,
+    b64,
+    b64.replace(/\+/g, '-').replace(/\//g, '_'),
+    Buffer.from(json).toString('base64url'),
+    Buffer.from(decoded).toString('base64url'),
+    encodeURIComponent(password),
+  ].filter((s) => s.length >= 4);
   return { authconfig, secrets: [...new Set(secrets)].sort((a, b) => b.length - a.length), expiresAt: data.expiresAt };
 }
 

@@ -13,7 +13,17 @@ export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
   return env.DOCKER_HOST || 'unix:///var/run/docker.sock';
 }
 
-const NOT_THERE = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
+const NOT_THERE = new Set([
+  'ENOENT',
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+]);
 
 /**
  * A dockerode client whose engine answered `GET /_ping` within `timeoutMs`. An engine that is not
@@ -39,7 +49,10 @@ export async function connectEngine(options: { timeoutMs?: number } = {}): Promi
     await Promise.race([
       engine.ping(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(Object.assign(new Error('no answer'), { code: 'ETIMEDOUT' })), options.timeoutMs ?? 5_000);
+        timer = setTimeout(
+          () => reject(Object.assign(new Error('no answer'), { code: 'ETIMEDOUT' })),
+          options.timeoutMs ?? 5_000,
+        );
       }),
     ]);
   } catch (e) {
@@ -59,10 +72,10 @@ export function unreachable(where: string, e: unknown): OperationError {
       hint: 'Add your user to the docker group (then log in again), or point DOCKER_HOST at an engine you may use.',
     });
   }
-  const why = code && NOT_THERE.has(code) ? code : (e instanceof Error ? e.message.split('\n')[0] : String(e));
+  const why = code && NOT_THERE.has(code) ? code : e instanceof Error ? e.message.split('\n')[0] : String(e);
   return new OperationError(`no Docker engine reachable at ${where} (${why})`, {
     cause: e,
-    hint: 'Start Docker, or set DOCKER_HOST to a running engine (e.g. unix:///var/run/docker.sock); for this project\'s tests: bash scripts/engine-up.sh',
+    hint: "Start Docker, or set DOCKER_HOST to a running engine (e.g. unix:///var/run/docker.sock); for this project's tests: bash scripts/engine-up.sh",
   });
 }
 

@@ -9,7 +9,9 @@ export function registryAddress(value: string, flag = '--registry'): string {
   const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(\d{1,5}))?$/.exec(value);
   const port = m?.[2] === undefined ? undefined : Number(m[2]);
   if (!m || (port !== undefined && (port < 1 || port > 65535))) {
-    throw new UsageError(`${flag} ${JSON.stringify(value)} is not a registry address: use HOST or HOST:PORT, e.g. 127.0.0.1:5000 (no http://)`);
+    throw new UsageError(
+      `${flag} ${JSON.stringify(value)} is not a registry address: use HOST or HOST:PORT, e.g. 127.0.0.1:5000 (no http://)`,
+    );
   }
   return value;
 }
@@ -17,14 +19,17 @@ export function registryAddress(value: string, flag = '--registry'): string {
 /** os/arch[/variant], as in `--platform linux/amd64`. */
 export function platform(value: string, flag = '--platform'): string {
   if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(value)) {
-    throw new UsageError(`${flag} ${JSON.stringify(value)} is not a platform: use os/arch, e.g. linux/amd64 or linux/arm64`);
+    throw new UsageError(
+      `${flag} ${JSON.stringify(value)} is not a platform: use os/arch, e.g. linux/amd64 or linux/arm64`,
+    );
   }
   return value;
 }
 
 /** An absolute URL path such as /info (query allowed). */
 export function urlPath(value: string, flag = '--path'): string {
-  if (!/^\/[\x21-\x7e]*$/.test(value)) throw new UsageError(`${flag} ${JSON.stringify(value)} must be a path starting with /, e.g. /info`);
+  if (!/^\/[\x21-\x7e]*$/.test(value))
+    throw new UsageError(`${flag} ${JSON.stringify(value)} must be a path starting with /, e.g. /info`);
   return value;
 }
 
@@ -32,7 +37,8 @@ export const NETWORKS = ['host', 'bridge'] as const;
 export type NetworkMode = (typeof NETWORKS)[number];
 
 export function network(value: string, flag = '--network'): NetworkMode {
-  if (!(NETWORKS as readonly string[]).includes(value)) throw new UsageError(`${flag} must be one of ${NETWORKS.join(', ')}, got ${JSON.stringify(value)}`);
+  if (!(NETWORKS as readonly string[]).includes(value))
+    throw new UsageError(`${flag} must be one of ${NETWORKS.join(', ')}, got ${JSON.stringify(value)}`);
   return value as NetworkMode;
 }
 
@@ -40,6 +46,7 @@ export function network(value: string, flag = '--network'): NetworkMode {
 export function buildArg(value: string, flag = '--build-arg'): [string, string] {
   const eq = value.indexOf('=');
   const key = eq > 0 ? value.slice(0, eq) : '';
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError(`${flag} must look like KEY=VALUE, got ${JSON.stringify(value)}`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+    throw new UsageError(`${flag} must look like KEY=VALUE, got ${JSON.stringify(value)}`);
   return [key, value.slice(eq + 1)];
 }

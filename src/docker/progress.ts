@@ -55,7 +55,10 @@ export function parseLine(line: string): ProgressEvent | undefined {
  * once the stream ends without an error line; rejects with a StreamFailure (the first error
  * line's text) when one arrived, or with the transport error if the connection broke.
  */
-export function followStream(stream: NodeJS.ReadableStream, onEvent: (event: ProgressEvent) => void = () => {}): Promise<ProgressEvent[]> {
+export function followStream(
+  stream: NodeJS.ReadableStream,
+  onEvent: (event: ProgressEvent) => void = () => {},
+): Promise<ProgressEvent[]> {
   return new Promise((resolve, reject) => {
     const events: ProgressEvent[] = [];
     let failure: string | undefined;
@@ -110,10 +113,16 @@ export function builtImageId(events: readonly ProgressEvent[]): string | undefin
 }
 
 /** The push result the Engine sends last: {Tag, Digest, Size}. */
-export function pushResult(events: readonly ProgressEvent[]): { tag?: string; digest?: string; size?: number } | undefined {
+export function pushResult(
+  events: readonly ProgressEvent[],
+): { tag?: string; digest?: string; size?: number } | undefined {
   for (const e of [...events].reverse()) {
     if (e.aux && typeof e.aux.Digest === 'string') {
-      return { tag: e.aux.Tag as string | undefined, digest: e.aux.Digest, size: typeof e.aux.Size === 'number' ? e.aux.Size : undefined };
+      return {
+        tag: e.aux.Tag as string | undefined,
+        digest: e.aux.Digest,
+        size: typeof e.aux.Size === 'number' ? e.aux.Size : undefined,
+      };
     }
   }
   return undefined;

@@ -24,12 +24,21 @@ export function registryBaseUrl(address: string): string {
  * The digest the registry holds for `name:tag`, or undefined when it has none or did not say.
  * Never throws, never logs: the credentials travel only in the Authorization header.
  */
-export async function remoteDigest(address: string, name: string, tag: string, auth: RegistryAuth, timeoutMs = 5_000): Promise<string | undefined> {
+export async function remoteDigest(
+  address: string,
+  name: string,
+  tag: string,
+  auth: RegistryAuth,
+  timeoutMs = 5_000,
+): Promise<string | undefined> {
   const { username, password } = auth.authconfig;
   try {
     const res = await fetch(`${registryBaseUrl(address)}/v2/${name}/manifests/${encodeURIComponent(tag)}`, {
       method: 'HEAD',
-      headers: { Accept: MANIFEST_TYPES, Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` },
+      headers: {
+        Accept: MANIFEST_TYPES,
+        Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`,
+      },
       signal: AbortSignal.timeout(timeoutMs),
     });
     const digest = res.headers.get('docker-content-digest');

@@ -33,14 +33,24 @@ export async function defaultTag(context: Pick<BuildContext, 'root' | 'admitted'
  * in a work tree, the tree has no commit yet, or any file that would be sent differs from it.
  */
 async function cleanCommit(context: Pick<BuildContext, 'root' | 'admitted'>): Promise<string | undefined> {
-  const git = (...args: string[]) => run('git', ['-C', context.root, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const git = (...args: string[]) =>
+    run('git', ['-C', context.root, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   try {
     if ((await git('rev-parse', '--is-inside-work-tree')).stdout.trim() !== 'true') return undefined;
     // Paths relative to the context (`--relative` of porcelain v1 needs this prefix trick).
     const prefix = (await git('rev-parse', '--show-prefix')).stdout.trim();
-    const status = await git('status', '--porcelain=v1', '-z', '--ignored=matching', '--untracked-files=all', '--', '.');
+    const status = await git(
+      'status',
+      '--porcelain=v1',
+      '-z',
+      '--ignored=matching',
+      '--untracked-files=all',
+      '--',
+      '.',
+    );
     const sent = new Set(context.admitted);
-    const isSent = (local: string) => sent.has(local) || (local.endsWith('/') && context.admitted.some((f) => f.startsWith(local)));
+    const isSent = (local: string) =>
+      sent.has(local) || (local.endsWith('/') && context.admitted.some((f) => f.startsWith(local)));
     const records = status.stdout.split('\0');
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;

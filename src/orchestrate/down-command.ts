@@ -9,7 +9,7 @@ import type { Globals, RawGlobals } from '../cli/globals.js';
 import { isInteractive } from '../ui/reporter.js';
 import { formatElapsed } from '../util/poll.js';
 import { firstFailure, runGraph } from './graph.js';
-import { progressObserver } from './progress.js';
+import { progressObserver } from '../ui/progress.js';
 import { downEquivalents } from './explain.js';
 import { downPlan, downTasks, type DownSettings } from './down.js';
 
@@ -35,7 +35,10 @@ export async function runDown(ctx: StepContext, globals: Globals, d: DownSetting
   }
   // The network is discovered, not created, and an image given with --image is only a reference:
   // forget both with the rest (the image stays recorded only while its repository is kept).
-  const forget = { ...(ctx.state.current.network ? { network: undefined } : {}), ...(!d.keepRepo && ctx.state.current.image ? { image: undefined } : {}) };
+  const forget = {
+    ...(ctx.state.current.network ? { network: undefined } : {}),
+    ...(!d.keepRepo && ctx.state.current.image ? { image: undefined } : {}),
+  };
   if (Object.keys(forget).length > 0) await ctx.state.record(forget);
   const kept = RESOURCE_KEYS.filter((k) => ctx.state.current[k] !== undefined);
   const seconds = Math.round((ctx.now() - started) / 100) / 10;
@@ -48,8 +51,13 @@ export async function runDown(ctx: StepContext, globals: Globals, d: DownSetting
 
 export function printDownPlan(raw: RawGlobals, d: DownSettings): Promise<void> {
   const plan = downPlan(d);
-  return printPlan(raw, (st) => `plan to delete stack ${st.name} in ${st.region} (dry run: nothing is deleted)`, () => plan, (id, st) => {
-    const recorded = plan.find((p) => p.id === id)!.sections.some((k) => st[k] !== undefined);
-    return recorded ? { action: 'delete', aws: downEquivalents(id, st) } : { action: 'nothing recorded', aws: [] };
-  });
+  return printPlan(
+    raw,
+    (st) => `plan to delete stack ${st.name} in ${st.region} (dry run: nothing is deleted)`,
+    () => plan,
+    (id, st) => {
+      const recorded = plan.find((p) => p.id === id)!.sections.some((k) => st[k] !== undefined);
+      return recorded ? { action: 'delete', aws: downEquivalents(id, st) } : { action: 'nothing recorded', aws: [] };
+    },
+  );
 }

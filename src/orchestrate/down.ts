@@ -18,7 +18,17 @@ import type { StepContext } from '../steps/context.js';
 import type { Task } from './graph.js';
 import { taskContext } from './task-context.js';
 
-export type DownTaskId = 'lowerDelay' | 'service' | 'loadBalancer' | 'targetGroup' | 'instances' | 'cluster' | 'lbSg' | 'taskdef' | 'logGroup' | 'repo';
+export type DownTaskId =
+  | 'lowerDelay'
+  | 'service'
+  | 'loadBalancer'
+  | 'targetGroup'
+  | 'instances'
+  | 'cluster'
+  | 'lbSg'
+  | 'taskdef'
+  | 'logGroup'
+  | 'repo';
 
 export interface DownSettings {
   readonly keepRepo: boolean;
@@ -36,13 +46,23 @@ export interface PlannedDownTask {
 }
 
 export function downPlan(d: DownSettings): PlannedDownTask[] {
-  const t = (id: DownTaskId, title: string, deps: DownTaskId[], sections: (keyof State)[]): PlannedDownTask => ({ id, title, deps, sections });
+  const t = (id: DownTaskId, title: string, deps: DownTaskId[], sections: (keyof State)[]): PlannedDownTask => ({
+    id,
+    title,
+    deps,
+    sections,
+  });
   return [
     t('lowerDelay', 'lower the deregistration delay', [], ['targetGroup']),
     t('service', 'scale to 0, delete, wait INACTIVE', ['lowerDelay'], ['service']),
     t('loadBalancer', 'listener and load balancer', [], ['listener', 'loadBalancer']),
     t('targetGroup', 'target group', ['service', 'loadBalancer'], ['targetGroup']),
-    t('instances', 'deregister, terminate, instance SG, IAM', ['service'], ['instances', 'instanceSecurityGroup', 'instanceRole']),
+    t(
+      'instances',
+      'deregister, terminate, instance SG, IAM',
+      ['service'],
+      ['instances', 'instanceSecurityGroup', 'instanceRole'],
+    ),
     t('cluster', 'ECS cluster', ['service', 'instances'], ['cluster']),
     t('lbSg', 'load balancer security group', ['loadBalancer', 'instances'], ['lbSecurityGroup']),
     t('taskdef', 'task definition revisions', ['service'], ['taskDefinition']),
@@ -53,36 +73,46 @@ export function downPlan(d: DownSettings): PlannedDownTask[] {
 
 /** The AWS services each task calls: it starts once their clients have loaded. */
 const SERVICES: Record<DownTaskId, readonly ServiceName[]> = {
-  lowerDelay: ['elb'], service: ['ecs'], loadBalancer: ['elb'], targetGroup: ['elb'], instances: ['ec2', 'ecs', 'iam'],
-  cluster: ['ecs'], lbSg: ['ec2'], taskdef: ['ecs'], logGroup: ['logs'], repo: ['ecr'],
+  lowerDelay: ['elb'],
+  service: ['ecs'],
+  loadBalancer: ['elb'],
+  targetGroup: ['elb'],
+  instances: ['ec2', 'ecs', 'iam'],
+  cluster: ['ecs'],
+  lbSg: ['ec2'],
+  taskdef: ['ecs'],
+  logGroup: ['logs'],
+  repo: ['ecr'],
 };
 
 export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[] {
   const timeoutMs = d.waitTimeoutMs;
   const runners: Record<DownTaskId, (c: StepContext) => Promise<string>> = {
-    lowerDelay: async (c) => (await import('../steps/target-group.js')).lowerDeregistrationDelay(c, 0),
-    service: async (c) => (await (await import('../steps/service.js')).deleteService(c, { timeoutMs })).outcome,
+    lowerDelay: async (c) => (await import('../steps/lb/target-group.js')).lowerDeregistrationDelay(c, 0),
+    service: async (c) => (await (await import('../steps/service/service.js')).deleteService(c, { timeoutMs })).outcome,
     loadBalancer: async (c) => {
-      const { deleteListener } = await import('../steps/listener.js');
-      const { deleteLoadBalancer } = await import('../steps/load-balancer.js');
+      const { deleteListener } = await import('../steps/lb/listener.js');
+      const { deleteLoadBalancer } = await import('../steps/lb/alb.js');
       const listener = await deleteListener(c);
       const lb = await deleteLoadBalancer(c, { timeoutMs });
       return `listener ${listener}, load balancer ${lb}`;
     },
-    targetGroup: async (c) => (await import('../steps/target-group.js')).deleteTargetGroup(c),
+    targetGroup: async (c) => (await import('../steps/lb/target-group.js')).deleteTargetGroup(c),
     instances: async (c) => {
-      const r = await (await import('../steps/instances-stack.js')).deleteInstanceStack(c, { timeoutMs });
+      const r = await (await import('../steps/instances/stack.js')).deleteInstanceStack(c, { timeoutMs });
       if (r.outcome === 'absent') return 'absent';
       return `${r.terminated.length} terminated, ${r.deregistered} deregistered, instance SG ${r.securityGroups.instance}, IAM ${r.role}`;
     },
-    cluster: async (c) => (await (await import('../steps/cluster.js')).deleteCluster(c)).outcome,
-    lbSg: async (c) => (await import('../steps/security-groups.js')).deleteLbSecurityGroupIfUnused(c, { timeoutMs }),
+    cluster: async (c) => (await (await import('../steps/cluster/cluster.js')).deleteCluster(c)).outcome,
+    lbSg: async (c) =>
+      (await import('../steps/network/security-groups.js')).deleteLbSecurityGroupIfUnused(c, { timeoutMs }),
     taskdef: async (c) => {
-      const r = await (await import('../steps/taskdef.js')).deleteTaskDefinitions(c);
+      const r = await (await import('../steps/taskdef/taskdef.js')).deleteTaskDefinitions(c);
       return `${r.deleted.length} revision(s) deleted${r.skipped.length ? `, ${r.skipped.length} not ours left` : ''}`;
     },
-    logGroup: async (c) => (await (await import('../steps/log-group.js')).deleteLogGroup(c)).outcome,
-    repo: async (c) => (await (await import('../steps/repository.js')).deleteRepository(c, { force: true })).outcome,
+    logGroup: async (c) => (await (await import('../steps/logs/log-group.js')).deleteLogGroup(c)).outcome,
+    repo: async (c) =>
+      (await (await import('../steps/repo/repository.js')).deleteRepository(c, { force: true })).outcome,
   };
   return downPlan(d).map((p) => ({
     id: p.id,
@@ -91,7 +121,8 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
     run: async (update) => {
       await ctx.awsReady?.(SERVICES[p.id]);
       const c = taskContext(ctx, update);
-      if (p.sections.every((k) => c.state.current[k] === undefined) && p.id !== 'instances' && p.id !== 'service') return 'nothing recorded';
+      if (p.sections.every((k) => c.state.current[k] === undefined) && p.id !== 'instances' && p.id !== 'service')
+        return 'nothing recorded';
       try {
         return await runners[p.id](c);
       } catch (e) {

@@ -13,48 +13,84 @@ export function upEquivalents(id: UpTaskId, s: UpSettings, state: State): string
   const lbSg = state.lbSecurityGroup?.id ?? '<lb-sg-id>';
   const repoUri = state.repository?.uri ?? '<repo-uri>';
   switch (id) {
-    case 'network': return ['aws ec2 describe-vpcs --filters Name=is-default,Values=true', `aws ec2 describe-subnets --filters Name=vpc-id,Values=${vpc} Name=default-for-az,Values=true`];
-    case 'repo': return [`aws ecr create-repository --repository-name ${n} --image-scanning-configuration scanOnPush=true --tags Key=ecsctl:stack,Value=${n}`];
-    case 'cluster': return [`aws ecs create-cluster --cluster-name ${n} --tags key=ecsctl:stack,value=${n}`];
-    case 'iam': return [
-      `aws iam create-role --role-name ${n}-ecs-instance --assume-role-policy-document file://ec2-trust.json`,
-      `aws iam attach-role-policy --role-name ${n}-ecs-instance --policy-arn arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role`,
-      `aws iam create-instance-profile --instance-profile-name ${n}-ecs-instance`,
-      `aws iam add-role-to-instance-profile --instance-profile-name ${n}-ecs-instance --role-name ${n}-ecs-instance`,
-    ];
-    case 'ami': return ['aws ssm get-parameter --name /aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id'];
-    case 'lbSg': return [
-      `aws ec2 create-security-group --group-name ${n}-lb-sg --description "load balancer" --vpc-id ${vpc}`,
-      `aws ec2 authorize-security-group-ingress --group-id ${lbSg} --protocol tcp --port ${s.listenerPort} --cidr 0.0.0.0/0`,
-    ];
-    case 'instanceSg': return [
-      `aws ec2 create-security-group --group-name ${n}-instance-sg --description "container instances" --vpc-id ${vpc}`,
-      `aws ec2 authorize-security-group-ingress --group-id <instance-sg-id> --protocol tcp --port 32768-65535 --source-group ${lbSg}`,
-    ];
-    case 'loadBalancer': return [`aws elbv2 create-load-balancer --name ${n}-lb --subnets <subnet-a> <subnet-b> --security-groups ${lbSg}`];
-    case 'targetGroup': return [
-      `aws elbv2 create-target-group --name ${n}-tg --protocol HTTP --port ${s.containerPort} --vpc-id ${vpc} --health-check-path ${s.healthCheckPath} --health-check-interval-seconds 5 --healthy-threshold-count 2`,
-      'aws elbv2 modify-target-group-attributes --target-group-arn <tg-arn> --attributes Key=deregistration_delay.timeout_seconds,Value=15',
-    ];
-    case 'listener': return [`aws elbv2 create-listener --load-balancer-arn <lb-arn> --protocol HTTP --port ${s.listenerPort} --default-actions Type=forward,TargetGroupArn=<tg-arn>`];
-    case 'lbActive': return ['aws elbv2 wait load-balancer-available --load-balancer-arns <lb-arn>'];
-    case 'instances': return [
-      `aws ec2 run-instances --image-id <ami-id> --count 1 --instance-type ${s.instanceType} --subnet-id <subnet> --security-group-ids <instance-sg-id> --iam-instance-profile Name=${n}-ecs-instance --metadata-options HttpTokens=required,HttpPutResponseHopLimit=1 --user-data file://userdata.sh   (once per subnet, ${s.instanceCount} in all)`,
-      `aws ecs list-container-instances --cluster ${n}   (until ${s.instanceCount} have registered)`,
-    ];
-    case 'build': return s.image ? [] : [`docker build -t ${repoUri}:<tag> -f ${s.dockerfile} ${s.context}`];
-    case 'push': return s.image ? [] : [
-      `aws ecr get-login-password | docker login --username AWS --password-stdin ${repoUri.split('/')[0]}`,
-      `docker push ${s.registry ? `${s.registry}/${n}` : repoUri}:<tag>`,
-    ];
-    case 'taskdef': return [
-      ...(s.logs ? [`aws logs create-log-group --log-group-name /ecs/${n}`, `aws logs put-retention-policy --log-group-name /ecs/${n} --retention-in-days ${s.logRetentionDays}`] : []),
-      'aws ecs register-task-definition --cli-input-json file://taskdef.json   (bridge, hostPort 0)',
-    ];
-    case 'service': return [
-      `aws ecs create-service --cluster ${n} --service-name ${n} --task-definition ${n}:<rev> --desired-count ${s.desiredCount} --launch-type EC2 --load-balancers targetGroupArn=<tg-arn>,containerName=${n},containerPort=${s.containerPort} --deployment-configuration "deploymentCircuitBreaker={enable=true,rollback=true}"`,
-    ];
-    case 'rollout': return [`aws ecs wait services-stable --cluster ${n} --services ${n}`, 'aws elbv2 describe-target-health --target-group-arn <tg-arn>'];
+    case 'network':
+      return [
+        'aws ec2 describe-vpcs --filters Name=is-default,Values=true',
+        `aws ec2 describe-subnets --filters Name=vpc-id,Values=${vpc} Name=default-for-az,Values=true`,
+      ];
+    case 'repo':
+      return [
+        `aws ecr create-repository --repository-name ${n} --image-scanning-configuration scanOnPush=true --tags Key=ecsctl:stack,Value=${n}`,
+      ];
+    case 'cluster':
+      return [`aws ecs create-cluster --cluster-name ${n} --tags key=ecsctl:stack,value=${n}`];
+    case 'iam':
+      return [
+        `aws iam create-role --role-name ${n}-ecs-instance --assume-role-policy-document file://ec2-trust.json`,
+        `aws iam attach-role-policy --role-name ${n}-ecs-instance --policy-arn arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role`,
+        `aws iam create-instance-profile --instance-profile-name ${n}-ecs-instance`,
+        `aws iam add-role-to-instance-profile --instance-profile-name ${n}-ecs-instance --role-name ${n}-ecs-instance`,
+      ];
+    case 'ami':
+      return ['aws ssm get-parameter --name /aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id'];
+    case 'lbSg':
+      return [
+        `aws ec2 create-security-group --group-name ${n}-lb-sg --description "load balancer" --vpc-id ${vpc}`,
+        `aws ec2 authorize-security-group-ingress --group-id ${lbSg} --protocol tcp --port ${s.listenerPort} --cidr 0.0.0.0/0`,
+      ];
+    case 'instanceSg':
+      return [
+        `aws ec2 create-security-group --group-name ${n}-instance-sg --description "container instances" --vpc-id ${vpc}`,
+        `aws ec2 authorize-security-group-ingress --group-id <instance-sg-id> --protocol tcp --port 32768-65535 --source-group ${lbSg}`,
+      ];
+    case 'loadBalancer':
+      return [
+        `aws elbv2 create-load-balancer --name ${n}-lb --subnets <subnet-a> <subnet-b> --security-groups ${lbSg}`,
+      ];
+    case 'targetGroup':
+      return [
+        `aws elbv2 create-target-group --name ${n}-tg --protocol HTTP --port ${s.containerPort} --vpc-id ${vpc} --health-check-path ${s.healthCheckPath} --health-check-interval-seconds 5 --healthy-threshold-count 2`,
+        'aws elbv2 modify-target-group-attributes --target-group-arn <tg-arn> --attributes Key=deregistration_delay.timeout_seconds,Value=15',
+      ];
+    case 'listener':
+      return [
+        `aws elbv2 create-listener --load-balancer-arn <lb-arn> --protocol HTTP --port ${s.listenerPort} --default-actions Type=forward,TargetGroupArn=<tg-arn>`,
+      ];
+    case 'lbActive':
+      return ['aws elbv2 wait load-balancer-available --load-balancer-arns <lb-arn>'];
+    case 'instances':
+      return [
+        `aws ec2 run-instances --image-id <ami-id> --count 1 --instance-type ${s.instanceType} --subnet-id <subnet> --security-group-ids <instance-sg-id> --iam-instance-profile Name=${n}-ecs-instance --metadata-options HttpTokens=required,HttpPutResponseHopLimit=1 --user-data file://userdata.sh   (once per subnet, ${s.instanceCount} in all)`,
+        `aws ecs list-container-instances --cluster ${n}   (until ${s.instanceCount} have registered)`,
+      ];
+    case 'build':
+      return s.image ? [] : [`docker build -t ${repoUri}:<tag> -f ${s.dockerfile} ${s.context}`];
+    case 'push':
+      return s.image
+        ? []
+        : [
+            `aws ecr get-login-password | docker login --username AWS --password-stdin ${repoUri.split('/')[0]}`,
+            `docker push ${s.registry ? `${s.registry}/${n}` : repoUri}:<tag>`,
+          ];
+    case 'taskdef':
+      return [
+        ...(s.logs
+          ? [
+              `aws logs create-log-group --log-group-name /ecs/${n}`,
+              `aws logs put-retention-policy --log-group-name /ecs/${n} --retention-in-days ${s.logRetentionDays}`,
+            ]
+          : []),
+        'aws ecs register-task-definition --cli-input-json file://taskdef.json   (bridge, hostPort 0)',
+      ];
+    case 'service':
+      return [
+        `aws ecs create-service --cluster ${n} --service-name ${n} --task-definition ${n}:<rev> --desired-count ${s.desiredCount} --launch-type EC2 --load-balancers targetGroupArn=<tg-arn>,containerName=${n},containerPort=${s.containerPort} --deployment-configuration "deploymentCircuitBreaker={enable=true,rollback=true}"`,
+      ];
+    case 'rollout':
+      return [
+        `aws ecs wait services-stable --cluster ${n} --services ${n}`,
+        'aws elbv2 describe-target-health --target-group-arn <tg-arn>',
+      ];
   }
 }
 
@@ -62,25 +98,46 @@ export function downEquivalents(id: DownTaskId, state: State): string[] {
   const n = state.name;
   const cluster = state.cluster?.name ?? n;
   switch (id) {
-    case 'lowerDelay': return [`aws elbv2 modify-target-group-attributes --target-group-arn ${state.targetGroup?.arn ?? '<tg-arn>'} --attributes Key=deregistration_delay.timeout_seconds,Value=0`];
-    case 'service': return [
-      `aws ecs update-service --cluster ${cluster} --service ${state.service?.name ?? n} --desired-count 0`,
-      `aws ecs delete-service --cluster ${cluster} --service ${state.service?.name ?? n}`,
-      `aws ecs wait services-inactive --cluster ${cluster} --services ${state.service?.name ?? n}`,
-    ];
-    case 'loadBalancer': return [`aws elbv2 delete-listener --listener-arn ${state.listener?.arn ?? '<listener-arn>'}`, `aws elbv2 delete-load-balancer --load-balancer-arn ${state.loadBalancer?.arn ?? '<lb-arn>'}`, 'aws elbv2 wait load-balancers-deleted --load-balancer-arns <lb-arn>'];
-    case 'targetGroup': return [`aws elbv2 delete-target-group --target-group-arn ${state.targetGroup?.arn ?? '<tg-arn>'}`];
-    case 'instances': return [
-      `aws ecs deregister-container-instance --cluster ${cluster} --container-instance <arn> --force   (each)`,
-      `aws ec2 terminate-instances --instance-ids ${(state.instances?.ids ?? ['<ids>']).join(' ')}`,
-      'aws ec2 wait instance-terminated --instance-ids …',
-      `aws ec2 delete-security-group --group-id ${state.instanceSecurityGroup?.id ?? '<instance-sg-id>'}`,
-      `aws iam remove-role-from-instance-profile …; aws iam delete-instance-profile …; aws iam detach-role-policy …; aws iam delete-role --role-name ${state.instanceRole?.roleName ?? `${n}-ecs-instance`}`,
-    ];
-    case 'cluster': return [`aws ecs delete-cluster --cluster ${cluster}`];
-    case 'lbSg': return [`aws ec2 delete-security-group --group-id ${state.lbSecurityGroup?.id ?? '<lb-sg-id>'}   (retried while the ALB's interfaces linger)`];
-    case 'taskdef': return [`aws ecs deregister-task-definition --task-definition ${state.taskDefinition?.family ?? n}:<rev>   (each)`, 'aws ecs delete-task-definitions --task-definitions …'];
-    case 'logGroup': return [`aws logs delete-log-group --log-group-name ${state.logGroup?.name ?? `/ecs/${n}`}`];
-    case 'repo': return [`aws ecr delete-repository --repository-name ${state.repository?.name ?? n} --force`];
+    case 'lowerDelay':
+      return [
+        `aws elbv2 modify-target-group-attributes --target-group-arn ${state.targetGroup?.arn ?? '<tg-arn>'} --attributes Key=deregistration_delay.timeout_seconds,Value=0`,
+      ];
+    case 'service':
+      return [
+        `aws ecs update-service --cluster ${cluster} --service ${state.service?.name ?? n} --desired-count 0`,
+        `aws ecs delete-service --cluster ${cluster} --service ${state.service?.name ?? n}`,
+        `aws ecs wait services-inactive --cluster ${cluster} --services ${state.service?.name ?? n}`,
+      ];
+    case 'loadBalancer':
+      return [
+        `aws elbv2 delete-listener --listener-arn ${state.listener?.arn ?? '<listener-arn>'}`,
+        `aws elbv2 delete-load-balancer --load-balancer-arn ${state.loadBalancer?.arn ?? '<lb-arn>'}`,
+        'aws elbv2 wait load-balancers-deleted --load-balancer-arns <lb-arn>',
+      ];
+    case 'targetGroup':
+      return [`aws elbv2 delete-target-group --target-group-arn ${state.targetGroup?.arn ?? '<tg-arn>'}`];
+    case 'instances':
+      return [
+        `aws ecs deregister-container-instance --cluster ${cluster} --container-instance <arn> --force   (each)`,
+        `aws ec2 terminate-instances --instance-ids ${(state.instances?.ids ?? ['<ids>']).join(' ')}`,
+        'aws ec2 wait instance-terminated --instance-ids …',
+        `aws ec2 delete-security-group --group-id ${state.instanceSecurityGroup?.id ?? '<instance-sg-id>'}`,
+        `aws iam remove-role-from-instance-profile …; aws iam delete-instance-profile …; aws iam detach-role-policy …; aws iam delete-role --role-name ${state.instanceRole?.roleName ?? `${n}-ecs-instance`}`,
+      ];
+    case 'cluster':
+      return [`aws ecs delete-cluster --cluster ${cluster}`];
+    case 'lbSg':
+      return [
+        `aws ec2 delete-security-group --group-id ${state.lbSecurityGroup?.id ?? '<lb-sg-id>'}   (retried while the ALB's interfaces linger)`,
+      ];
+    case 'taskdef':
+      return [
+        `aws ecs deregister-task-definition --task-definition ${state.taskDefinition?.family ?? n}:<rev>   (each)`,
+        'aws ecs delete-task-definitions --task-definitions …',
+      ];
+    case 'logGroup':
+      return [`aws logs delete-log-group --log-group-name ${state.logGroup?.name ?? `/ecs/${n}`}`];
+    case 'repo':
+      return [`aws ecr delete-repository --repository-name ${state.repository?.name ?? n} --force`];
   }
 }

@@ -37,7 +37,10 @@ export interface GraphResult {
 }
 
 export class GraphError extends Error {
-  constructor(readonly failures: readonly { id: string; error: unknown }[], readonly events: readonly TaskEvent[]) {
+  constructor(
+    readonly failures: readonly { id: string; error: unknown }[],
+    readonly events: readonly TaskEvent[],
+  ) {
     super(failures.map((f) => `${f.id}: ${(f.error as Error)?.message ?? String(f.error)}`).join('; '));
   }
 }
@@ -109,7 +112,11 @@ export async function runGraph<Id extends string>(
         },
         (error: unknown) => {
           failures.push({ id: task.id, error });
-          emit(task.id, { status: 'failed', detail: (error as Error)?.message, elapsedMs: now() - started.get(task.id)! });
+          emit(task.id, {
+            status: 'failed',
+            detail: (error as Error)?.message,
+            elapsedMs: now() - started.get(task.id)!,
+          });
         },
       )
       .finally(() => running.delete(task.id));
@@ -131,7 +138,10 @@ export async function runGraph<Id extends string>(
   for (const e of all) if (e.status === 'waiting') emit(e.id as Id, { status: 'not started' });
   const finalEvents = [...events.values()];
   if (failures.length > 0) throw new GraphError(failures, finalEvents);
-  if (o.signal?.aborted) throw new InterruptedError('interrupted: tasks in flight finished and were recorded; run the same command again to continue');
+  if (o.signal?.aborted)
+    throw new InterruptedError(
+      'interrupted: tasks in flight finished and were recorded; run the same command again to continue',
+    );
   return { outcomes, events: finalEvents };
 }
 

@@ -21,7 +21,8 @@ export async function printPlan<Id extends string>(
   describe: (id: Id, state: State) => { readonly action: string; readonly aws: readonly string[] },
 ): Promise<void> {
   const globals = resolveGlobals(raw);
-  const state = (await readState(globals.statePath)) ?? emptyState(globals.name ?? '<name>', globals.explicitRegion ?? '<region>');
+  const state =
+    (await readState(globals.statePath)) ?? emptyState(globals.name ?? '<name>', globals.explicitRegion ?? '<region>');
   const steps = plan(state);
   const byId = new Map(steps.map((p) => [p.id, p]));
   const lines = [heading(state), ''];
@@ -36,6 +37,9 @@ export async function printPlan<Id extends string>(
       json.push({ wave: i + 1, id, title: p.title, action, after: p.deps, aws });
     }
   });
-  if (globals.json) process.stdout.write(`${JSON.stringify({ stack: state.name, region: state.region, dryRun: true, steps: json }, null, 2)}\n`);
+  if (globals.json)
+    process.stdout.write(
+      `${JSON.stringify({ stack: state.name, region: state.region, dryRun: true, steps: json }, null, 2)}\n`,
+    );
   else process.stdout.write(`${lines.join('\n')}\n`);
 }

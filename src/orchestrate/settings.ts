@@ -77,20 +77,38 @@ export interface UpSettings {
 }
 
 export const UP_DEFAULTS = {
-  context: '.', dockerfile: 'Dockerfile', instanceCount: 2, instanceType: 't3.small', desiredCount: 10, containerPort: 8080,
-  listenerPort: 80, healthCheckPath: '/', memory: 128, cpu: 0, wait: true, waitTimeoutMs: 15 * 60_000, logs: true, logRetentionDays: 7,
+  context: '.',
+  dockerfile: 'Dockerfile',
+  instanceCount: 2,
+  instanceType: 't3.small',
+  desiredCount: 10,
+  containerPort: 8080,
+  listenerPort: 80,
+  healthCheckPath: '/',
+  memory: 128,
+  cpu: 0,
+  wait: true,
+  waitTimeoutMs: 15 * 60_000,
+  logs: true,
+  logRetentionDays: 7,
 } as const;
 
 export async function readConfigFile(path: string): Promise<ConfigFile> {
   return readJsonFile(path, '--config', ConfigSchema, (issue) =>
-    issue.code === 'unrecognized_keys' ? `: unknown key ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}` : `: ${issuePath(issue)}: ${issue.message}`);
+    issue.code === 'unrecognized_keys'
+      ? `: unknown key ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`
+      : `: ${issuePath(issue)}: ${issue.message}`,
+  );
 }
 
 /**
  * Flags (already checked by commander) win; then the file's values, checked here with the same
  * rules; then the defaults.
  */
-export function mergeSettings(flags: Partial<Record<SettingKey, unknown>>, file: ConfigFile): UpSettings & { readonly fromFile: readonly string[] } {
+export function mergeSettings(
+  flags: Partial<Record<SettingKey, unknown>>,
+  file: ConfigFile,
+): UpSettings & { readonly fromFile: readonly string[] } {
   const fromFile: string[] = [];
   const pick = <K extends SettingKey>(key: K): unknown => {
     if (flags[key] !== undefined) return flags[key];
@@ -126,4 +144,3 @@ export function mergeSettings(flags: Partial<Record<SettingKey, unknown>>, file:
     logRetentionDays: (pick('logRetentionDays') as number | undefined) ?? UP_DEFAULTS.logRetentionDays,
   };
 }
-

@@ -9,7 +9,7 @@ import type { Globals, RawGlobals } from '../cli/globals.js';
 import { isInteractive } from '../ui/reporter.js';
 import { formatElapsed } from '../util/poll.js';
 import { firstFailure, runGraph } from './graph.js';
-import { progressObserver } from './progress.js';
+import { progressObserver } from '../ui/progress.js';
 import { upEquivalents } from './explain.js';
 import { upPlan, upTasks, type ImageHooks, type UpTaskId } from './up.js';
 import type { UpSettings } from './settings.js';
@@ -35,16 +35,20 @@ export async function runUp(ctx: StepContext, globals: Globals, s: UpSettings, i
     observer.finish();
   }
   const st = ctx.state.current;
-  const url = st.loadBalancer ? `http://${st.loadBalancer.dnsName}${s.listenerPort === 80 ? '' : `:${s.listenerPort}`}/` : undefined;
+  const url = st.loadBalancer
+    ? `http://${st.loadBalancer.dnsName}${s.listenerPort === 80 ? '' : `:${s.listenerPort}`}/`
+    : undefined;
   const changed = anythingChanged(outcomes);
   const seconds = Math.round((ctx.now() - started) / 100) / 10;
   const summary = [
-    changed ? `stack ${st.name} is up (${formatElapsed(seconds * 1000)})` : `stack ${st.name}: every step unchanged (${formatElapsed(seconds * 1000)})`,
+    changed
+      ? `stack ${st.name} is up (${formatElapsed(seconds * 1000)})`
+      : `stack ${st.name}: every step unchanged (${formatElapsed(seconds * 1000)})`,
     ...(url ? [`  url: ${url}`] : []),
     '  next:',
     '    ecsctl status          what is running, and its health',
     '    ecsctl lb probe        see the answering hostnames rotate',
-    '    ecsctl logs --follow   the containers\' output',
+    "    ecsctl logs --follow   the containers' output",
     '    ecsctl down --yes      delete it all (the ALB and instances bill by the hour)',
   ].join('\n');
   return { stack: st.name, region: st.region, ...(url ? { url } : {}), outcomes, seconds, summary };
@@ -69,14 +73,27 @@ function planAction(id: UpTaskId, s: UpSettings): string {
 
 /** The plan: waves of tasks that start together, what each would do, and the aws commands it replaces. */
 export function printUpPlan(raw: RawGlobals, s: UpSettings): Promise<void> {
-  return printPlan(raw, (st) => `plan for stack ${st.name} in ${st.region} (dry run: nothing is changed)`, () => upPlan(s), (id, st) => {
-    const recorded: Partial<Record<UpTaskId, string | undefined>> = {
-      network: st.network?.vpcId, repo: st.repository?.uri, cluster: st.cluster?.arn, iam: st.instanceRole?.profileName,
-      lbSg: st.lbSecurityGroup?.id, instanceSg: st.instanceSecurityGroup?.id, loadBalancer: st.loadBalancer?.arn,
-      targetGroup: st.targetGroup?.arn, listener: st.listener?.arn, instances: st.instances?.ids.join(' '),
-      taskdef: st.taskDefinition?.arn, service: st.service?.arn,
-    };
-    const action = recorded[id] ? `check, converge if needed (recorded: ${recorded[id]})` : planAction(id, s);
-    return { action, aws: upEquivalents(id, s, st) };
-  });
+  return printPlan(
+    raw,
+    (st) => `plan for stack ${st.name} in ${st.region} (dry run: nothing is changed)`,
+    () => upPlan(s),
+    (id, st) => {
+      const recorded: Partial<Record<UpTaskId, string | undefined>> = {
+        network: st.network?.vpcId,
+        repo: st.repository?.uri,
+        cluster: st.cluster?.arn,
+        iam: st.instanceRole?.profileName,
+        lbSg: st.lbSecurityGroup?.id,
+        instanceSg: st.instanceSecurityGroup?.id,
+        loadBalancer: st.loadBalancer?.arn,
+        targetGroup: st.targetGroup?.arn,
+        listener: st.listener?.arn,
+        instances: st.instances?.ids.join(' '),
+        taskdef: st.taskDefinition?.arn,
+        service: st.service?.arn,
+      };
+      const action = recorded[id] ? `check, converge if needed (recorded: ${recorded[id]})` : planAction(id, s);
+      return { action, aws: upEquivalents(id, s, st) };
+    },
+  );
 }

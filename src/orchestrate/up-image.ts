@@ -30,12 +30,12 @@ export async function prepareImage(s: UpSettings): Promise<ImageHooks> {
   const uriOf = (ctx: StepContext) => `${ctx.state.current.repository!.uri}:${tag.tag}`;
   return {
     async build(ctx) {
-      const { buildImage } = await import('../steps/image.js');
+      const { buildImage } = await import('../steps/image/image.js');
       const r = await buildImage(ctx, engineProvider, { context, tag });
       return `built ${r.tag} (${r.files} files)`;
     },
     async push(ctx) {
-      const { pushImage } = await import('../steps/image.js');
+      const { pushImage } = await import('../steps/image/image.js');
       const r = await pushImage(ctx, engineProvider, { tag: tag.tag, registry: s.registry });
       return `${r.outcome} ${r.digest.slice(0, 19)}…`;
     },

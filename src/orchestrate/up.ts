@@ -16,13 +16,29 @@
  */
 import type { ServiceName } from '../aws/clients.js';
 import type { StepContext } from '../steps/context.js';
+import type { RolloutRef } from '../steps/service/wait.js';
 import type { UpSettings } from './settings.js';
 import type { Task } from './graph.js';
 import { taskContext } from './task-context.js';
 
 export type UpTaskId =
-  | 'network' | 'repo' | 'cluster' | 'iam' | 'ami' | 'lbSg' | 'instanceSg' | 'targetGroup' | 'loadBalancer'
-  | 'listener' | 'lbActive' | 'instances' | 'build' | 'push' | 'taskdef' | 'service' | 'rollout';
+  | 'network'
+  | 'repo'
+  | 'cluster'
+  | 'iam'
+  | 'ami'
+  | 'lbSg'
+  | 'instanceSg'
+  | 'targetGroup'
+  | 'loadBalancer'
+  | 'listener'
+  | 'lbActive'
+  | 'instances'
+  | 'build'
+  | 'push'
+  | 'taskdef'
+  | 'service'
+  | 'rollout';
 
 export interface UpPlanInput {
   readonly settings: UpSettings;
@@ -39,9 +55,23 @@ export interface PlannedTask {
 
 /** The AWS services each task calls: it starts once their clients have loaded. */
 const SERVICES: Record<UpTaskId, readonly ServiceName[]> = {
-  network: ['ec2'], repo: ['ecr'], cluster: ['ecs'], iam: ['iam'], ami: ['ssm'], lbSg: ['ec2'], instanceSg: ['ec2'],
-  targetGroup: ['elb'], loadBalancer: ['elb'], listener: ['elb'], lbActive: ['elb'], instances: ['ec2', 'ecs'],
-  build: ['ecr'], push: ['ecr'], taskdef: ['ecs', 'logs'], service: ['ecs', 'elb'], rollout: ['ecs', 'elb'],
+  network: ['ec2'],
+  repo: ['ecr'],
+  cluster: ['ecs'],
+  iam: ['iam'],
+  ami: ['ssm'],
+  lbSg: ['ec2'],
+  instanceSg: ['ec2'],
+  targetGroup: ['elb'],
+  loadBalancer: ['elb'],
+  listener: ['elb'],
+  lbActive: ['elb'],
+  instances: ['ec2', 'ecs'],
+  build: ['ecr'],
+  push: ['ecr'],
+  taskdef: ['ecs', 'logs'],
+  service: ['ecs', 'elb'],
+  rollout: ['ecs', 'elb'],
 };
 
 export function upPlan(s: UpSettings): PlannedTask[] {
@@ -59,7 +89,13 @@ export function upPlan(s: UpSettings): PlannedTask[] {
     t('targetGroup', 'target group', ['network']),
     t('listener', `listener HTTP:${s.listenerPort}`, ['loadBalancer', 'targetGroup']),
     t('lbActive', 'load balancer active', ['loadBalancer']),
-    t('instances', `${s.instanceCount} × ${s.instanceType} registered`, ['cluster', 'instanceSg', 'iam', 'ami', 'network']),
+    t('instances', `${s.instanceCount} × ${s.instanceType} registered`, [
+      'cluster',
+      'instanceSg',
+      'iam',
+      'ami',
+      'network',
+    ]),
     t('build', building ? 'docker build' : 'image (given with --image)', ['repo']),
     t('push', building ? 'docker push' : 'image push (skipped)', ['build']),
     t('taskdef', 'log group and task definition', ['build']),
@@ -73,75 +109,115 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
   const runners: Record<UpTaskId, (c: StepContext) => Promise<string>> = {
     network: async (c) => {
       const before = c.state.current.network;
-      const n = await (await import('../steps/network.js')).ensureNetwork(c);
+      const n = await (await import('../steps/network/network.js')).ensureNetwork(c);
       return `${before ? 'unchanged' : 'discovered'}: ${n.vpcId}, ${n.subnets.length} subnets`;
     },
-    repo: async (c) => (await (await import('../steps/repository.js')).ensureRepository(c)).outcome,
-    cluster: async (c) => (await (await import('../steps/cluster.js')).ensureCluster(c)).outcome,
-    iam: async (c) => (await (await import('../steps/iam.js')).ensureInstanceRole(c)).outcome,
+    repo: async (c) => (await (await import('../steps/repo/repository.js')).ensureRepository(c)).outcome,
+    cluster: async (c) => (await (await import('../steps/cluster/cluster.js')).ensureCluster(c)).outcome,
+    iam: async (c) => (await (await import('../steps/instances/iam.js')).ensureInstanceRole(c)).outcome,
     ami: async (c) => {
-      amiId = (await (await import('../steps/ami.js')).resolveAmi(c, { instanceType: s.instanceType })).imageId;
+      amiId = (await (await import('../steps/instances/ami.js')).resolveAmi(c, { instanceType: s.instanceType }))
+        .imageId;
       return `read: ${amiId}`;
     },
     lbSg: async (c) => {
       const before = c.state.current.lbSecurityGroup?.id;
-      const g = await (await import('../steps/security-groups.js')).ensureLbSecurityGroup(c, { listenerPort: s.listenerPort, ingressCidr: (await import('../steps/lb-defaults.js')).LB_DEFAULTS.ingressCidr });
+      const g = await (
+        await import('../steps/network/security-groups.js')
+      ).ensureLbSecurityGroup(c, {
+        listenerPort: s.listenerPort,
+        ingressCidr: (await import('../steps/lb/defaults.js')).LB_DEFAULTS.ingressCidr,
+      });
       return `${before === g.id ? 'unchanged' : 'created'}: ${g.id}`;
     },
     instanceSg: async (c) => {
       const before = c.state.current.instanceSecurityGroup?.id;
-      const g = await (await import('../steps/security-groups.js')).ensureInstanceSecurityGroup(c, c.state.current.lbSecurityGroup!.id);
+      const g = await (
+        await import('../steps/network/security-groups.js')
+      ).ensureInstanceSecurityGroup(c, c.state.current.lbSecurityGroup!.id);
       return `${before === g.id ? 'unchanged' : 'created'}: ${g.id}`;
     },
     loadBalancer: async (c) => {
-      const { subnetsForLoadBalancer } = await import('../steps/network.js');
-      const { ensureLoadBalancer } = await import('../steps/load-balancer.js');
+      const { subnetsForLoadBalancer } = await import('../steps/network/network.js');
+      const { ensureLoadBalancer } = await import('../steps/lb/alb.js');
       const st = c.state.current;
-      const lb = await ensureLoadBalancer(c, { internal: false, subnetIds: subnetsForLoadBalancer(st.network!), securityGroupId: st.lbSecurityGroup!.id });
+      const lb = await ensureLoadBalancer(c, {
+        internal: false,
+        subnetIds: subnetsForLoadBalancer(st.network!),
+        securityGroupId: st.lbSecurityGroup!.id,
+      });
       return `${lb.outcome}, ${lb.state ?? 'provisioning'}`;
     },
     targetGroup: async (c) => {
-      const { ensureTargetGroup } = await import('../steps/target-group.js');
-      const { LB_DEFAULTS } = await import('../steps/lb-defaults.js');
-      return (await ensureTargetGroup(c, { ...LB_DEFAULTS, port: s.containerPort, healthCheckPath: s.healthCheckPath })).outcome;
+      const { ensureTargetGroup } = await import('../steps/lb/target-group.js');
+      const { LB_DEFAULTS } = await import('../steps/lb/defaults.js');
+      return (await ensureTargetGroup(c, { ...LB_DEFAULTS, port: s.containerPort, healthCheckPath: s.healthCheckPath }))
+        .outcome;
     },
     listener: async (c) => {
-      const { ensureListener } = await import('../steps/listener.js');
+      const { ensureListener } = await import('../steps/lb/listener.js');
       const st = c.state.current;
-      return (await ensureListener(c, { loadBalancerArn: st.loadBalancer!.arn, targetGroupArn: st.targetGroup!.arn, port: s.listenerPort })).outcome;
+      return (
+        await ensureListener(c, {
+          loadBalancerArn: st.loadBalancer!.arn,
+          targetGroupArn: st.targetGroup!.arn,
+          port: s.listenerPort,
+        })
+      ).outcome;
     },
-    lbActive: async (c) => `read: ${await (await import('../steps/load-balancer.js')).waitForLoadBalancerActive(c, { timeoutMs: s.waitTimeoutMs })}`,
+    lbActive: async (c) =>
+      `read: ${await (await import('../steps/lb/alb.js')).waitForLoadBalancerActive(c, { timeoutMs: s.waitTimeoutMs })}`,
     instances: async (c) => {
-      const { ensureInstances } = await import('../steps/instances.js');
-      const { subnetsOffering } = await import('../steps/instances-stack.js');
-      const { waitForRegistration } = await import('../steps/instances-lifecycle.js');
+      const { ensureInstances } = await import('../steps/instances/launch.js');
+      const { subnetsOffering } = await import('../steps/instances/stack.js');
+      const { waitForRegistration } = await import('../steps/instances/lifecycle.js');
       const st = c.state.current;
       const subnets = await subnetsOffering(c, s.instanceType, st.network!.subnets);
       const launch = await ensureInstances(c, {
-        count: s.instanceCount, instanceType: s.instanceType, imageId: amiId!, subnets,
-        securityGroupId: st.instanceSecurityGroup!.id, profileName: st.instanceRole!.profileName, clusterName: st.cluster!.name,
+        count: s.instanceCount,
+        instanceType: s.instanceType,
+        imageId: amiId!,
+        subnets,
+        securityGroupId: st.instanceSecurityGroup!.id,
+        profileName: st.instanceRole!.profileName,
+        clusterName: st.cluster!.name,
       });
       const fleet = await waitForRegistration(c, {
-        ids: launch.instances.map((i) => i.id), cluster: st.cluster!.name, timeoutMs: s.waitTimeoutMs, update: (d) => c.report.info(d),
+        ids: launch.instances.map((i) => i.id),
+        cluster: st.cluster!.name,
+        timeoutMs: s.waitTimeoutMs,
+        update: (d) => c.report.info(d),
       });
       return `${launch.outcome}, ${fleet.registered.length}/${s.instanceCount} registered`;
     },
     build: (c) => image.build(c),
     push: (c) => image.push(c),
     taskdef: async (c) => {
-      const { registerStackTaskDefinition } = await import('../steps/taskdef-register.js');
+      const { registerStackTaskDefinition } = await import('../steps/taskdef/register.js');
       const r = await registerStackTaskDefinition(c, {
-        image: image.uri(c), containerPort: s.containerPort, memory: s.memory, cpu: s.cpu, logs: s.logs, logRetentionDays: s.logRetentionDays,
+        image: image.uri(c),
+        containerPort: s.containerPort,
+        memory: s.memory,
+        cpu: s.cpu,
+        logs: s.logs,
+        logRetentionDays: s.logRetentionDays,
       });
       return `${r.outcome}, revision ${r.taskDefinition?.revision}`;
     },
     service: async (c) => {
-      const { createService, updateService } = await import('../steps/service.js');
+      const { createService, updateService } = await import('../steps/service/service.js');
       const live = c.state.current.service;
       // A recorded service is converged in place (scale, new revision, attach the target group);
       // otherwise it is created. Either way the rollout starts from the returned reference.
-      const converge = () => updateService(c, { desiredCount: s.desiredCount, taskDefinition: c.state.current.taskDefinition!.arn, attachLb: true });
-      let r = live ? await converge() : await createService(c, { desiredCount: s.desiredCount, gateTimeoutMs: s.waitTimeoutMs });
+      const converge = () =>
+        updateService(c, {
+          desiredCount: s.desiredCount,
+          taskDefinition: c.state.current.taskDefinition!.arn,
+          attachLb: true,
+        });
+      let r = live
+        ? await converge()
+        : await createService(c, { desiredCount: s.desiredCount, gateTimeoutMs: s.waitTimeoutMs });
       // createService adopts our own service found by name and tag (a run killed after CreateService)
       // without changing it; converge it now, so the next rerun has nothing left to do.
       if (!live && r.outcome === 'unchanged') r = await converge();
@@ -149,14 +225,14 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
       return r.changes?.length ? `${r.outcome}: ${r.changes.join(', ')}` : r.outcome;
     },
     rollout: async (c) => {
-      const { waitForRollout } = await import('../steps/service-wait.js');
+      const { waitForRollout } = await import('../steps/service/wait.js');
       if (!rollout) return 'nothing to wait for';
       const status = await waitForRollout(c, rollout, { timeoutMs: s.waitTimeoutMs });
       return `read: ${status.line}`;
     },
   };
   let amiId: string | undefined;
-  let rollout: import('../steps/service-wait.js').RolloutRef | undefined;
+  let rollout: RolloutRef | undefined;
   return upPlan(s).map((p) => ({
     id: p.id,
     title: p.title,

@@ -37,7 +37,9 @@ export const StateSchema = z.looseObject({
     .optional(),
   lbSecurityGroup: z.looseObject({ id, name: id }).optional(),
   instanceSecurityGroup: z.looseObject({ id, name: id }).optional(),
-  instanceRole: z.looseObject({ roleName: id, profileName: id, roleArn: z.string().optional(), profileArn: z.string().optional() }).optional(),
+  instanceRole: z
+    .looseObject({ roleName: id, profileName: id, roleArn: z.string().optional(), profileArn: z.string().optional() })
+    .optional(),
   instances: z
     .looseObject({
       ids: z.array(id),
@@ -83,6 +85,18 @@ export function applyPatch(state: State, patch: StatePatch): State {
 
 /** The sections that name live resources, in the order `status` and `down` talk about them. */
 export const RESOURCE_KEYS = [
-  'repository', 'image', 'cluster', 'network', 'lbSecurityGroup', 'instanceSecurityGroup', 'instanceRole',
-  'instances', 'logGroup', 'taskDefinition', 'targetGroup', 'loadBalancer', 'listener', 'service',
+  'repository',
+  'image',
+  'cluster',
+  'network',
+  'lbSecurityGroup',
+  'instanceSecurityGroup',
+  'instanceRole',
+  'instances',
+  'logGroup',
+  'taskDefinition',
+  'targetGroup',
+  'loadBalancer',
+  'listener',
+  'service',
 ] as const satisfies readonly (keyof State)[];

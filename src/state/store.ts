@@ -15,14 +15,19 @@ export async function readState(path: string): Promise<State | undefined> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    if (code === 'EISDIR') throw new StateError(`state file ${path} is a directory`, { hint: 'Pass --state a file path, e.g. --state ./web.state.json.' });
+    if (code === 'EISDIR')
+      throw new StateError(`state file ${path} is a directory`, {
+        hint: 'Pass --state a file path, e.g. --state ./web.state.json.',
+      });
     throw new StateError(`cannot read state file ${path}: ${(e as Error).message}`, { cause: e });
   }
   return parseState(text, path);
 }
 
 export function parseState(text: string, source: string): State {
-  const untouched = { hint: `ecsctl has not changed it. Restore it from a backup or move it aside to start a new stack.` };
+  const untouched = {
+    hint: `ecsctl has not changed it. Restore it from a backup or move it aside to start a new stack.`,
+  };
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -34,15 +39,21 @@ export function parseState(text: string, source: string): State {
     throw new StateError(`state file ${source} is not an ecsctl state file (no "version")`, untouched);
   }
   if (version !== STATE_VERSION) {
-    throw new StateError(`state file ${source} has version ${JSON.stringify(version)}; this ecsctl reads version ${STATE_VERSION}`, {
-      hint: 'Use the ecsctl release that wrote it, or move the file aside.',
-    });
+    throw new StateError(
+      `state file ${source} has version ${JSON.stringify(version)}; this ecsctl reads version ${STATE_VERSION}`,
+      {
+        hint: 'Use the ecsctl release that wrote it, or move the file aside.',
+      },
+    );
   }
   const parsed = StateSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.join('.') || '(top level)';
-    throw new StateError(`state file ${source} is invalid at ${where}: ${issue?.message ?? 'unknown problem'}`, untouched);
+    throw new StateError(
+      `state file ${source} is invalid at ${where}: ${issue?.message ?? 'unknown problem'}`,
+      untouched,
+    );
   }
   return parsed.data;
 }
@@ -68,7 +79,10 @@ export async function removeState(path: string): Promise<void> {
 }
 
 export async function isDirectory(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isDirectory(), () => false);
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 /** The live state of one command: steps read `current` and `record` what they create, at once. */

@@ -20,7 +20,13 @@ export interface ReporterOptions {
 
 /** Whether spinners and redraws are allowed on stderr. */
 export function isInteractive(json: boolean): boolean {
-  return !json && process.stderr.isTTY === true && !process.env.CI && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb';
+  return (
+    !json &&
+    process.stderr.isTTY === true &&
+    !process.env.CI &&
+    process.env.NO_COLOR === undefined &&
+    process.env.TERM !== 'dumb'
+  );
 }
 
 const live = new Set<Ora>();

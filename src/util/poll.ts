@@ -32,7 +32,10 @@ export async function pollUntil<T>(o: PollOptions<T>): Promise<T> {
     o.onPoll?.(value, elapsed);
     if (o.done(value)) return value;
     if (elapsed >= timeoutMs) {
-      throw new WaitTimeoutError(`timed out after ${Math.round(elapsed / 1000)}s waiting for ${o.what}`, o.hint ? { hint: o.hint } : {});
+      throw new WaitTimeoutError(
+        `timed out after ${Math.round(elapsed / 1000)}s waiting for ${o.what}`,
+        o.hint ? { hint: o.hint } : {},
+      );
     }
     await o.sleep(Math.min(intervalMs, Math.max(0, timeoutMs - elapsed)) || intervalMs);
   }

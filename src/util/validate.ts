@@ -34,7 +34,11 @@ export function port(value: string, flag: string): number {
 /** "90s", "15m", "1h" or a plain number of seconds; returns milliseconds. */
 export function duration(value: string, flag: string, maxMs = 24 * 3600_000): number {
   const text = value.trim();
-  const parsed = /^\d+$/.test(text) ? Number(text) * 1000 : /^\d+(\.\d+)?\s*(ms|s|m|h)$/.test(text) ? ms(text as ms.StringValue) : NaN;
+  const parsed = /^\d+$/.test(text)
+    ? Number(text) * 1000
+    : /^\d+(\.\d+)?\s*(ms|s|m|h)$/.test(text)
+      ? ms(text as ms.StringValue)
+      : NaN;
   if (!Number.isFinite(parsed) || parsed <= 0 || parsed > maxMs) {
     throw new UsageError(`${flag} must be a duration such as 90s, 15m or 1h, got ${JSON.stringify(value)}`);
   }
@@ -44,7 +48,8 @@ export function duration(value: string, flag: string, maxMs = 24 * 3600_000): nu
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 export function region(value: string, source = '--region'): string {
-  if (!REGION.test(value)) throw new UsageError(`${source} ${JSON.stringify(value)} is not an AWS Region name (e.g. us-east-1)`);
+  if (!REGION.test(value))
+    throw new UsageError(`${source} ${JSON.stringify(value)} is not an AWS Region name (e.g. us-east-1)`);
   return value;
 }
 
@@ -65,7 +70,8 @@ export function endpointUrl(value: string, source = '--endpoint-url'): string {
 export function keyValue(value: string, flag: string): [string, string] {
   const eq = value.indexOf('=');
   const key = eq > 0 ? value.slice(0, eq) : '';
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError(`${flag} must look like KEY=VALUE, got ${JSON.stringify(value)}`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+    throw new UsageError(`${flag} must look like KEY=VALUE, got ${JSON.stringify(value)}`);
   return [key, value.slice(eq + 1)];
 }
 
@@ -76,18 +82,23 @@ export function keyValue(value: string, flag: string): [string, string] {
 // A first component counts as a registry host only with a dot, a port or "localhost", as Docker decides.
 const HOST = String.raw`(?:localhost|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+|[a-zA-Z0-9-]+(?=:\d))(?::\d+)?`;
 const COMPONENT = String.raw`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`;
-const IMAGE_REF = new RegExp(String.raw`^(?:${HOST}\/)?${COMPONENT}(?:\/${COMPONENT})*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`);
+const IMAGE_REF = new RegExp(
+  String.raw`^(?:${HOST}\/)?${COMPONENT}(?:\/${COMPONENT})*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`,
+);
 
 export function imageRef(value: string, flag = '--image'): string {
   if (value.length > 255 || !IMAGE_REF.test(value)) {
-    throw new UsageError(`${flag} ${JSON.stringify(value)} is not a valid image reference (e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:v1)`);
+    throw new UsageError(
+      `${flag} ${JSON.stringify(value)} is not a valid image reference (e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:v1)`,
+    );
   }
   return value;
 }
 
 /** An image tag as Docker accepts it. */
 export function imageTag(value: string, flag = '--tag'): string {
-  if (!/^[\w][\w.-]{0,127}$/.test(value)) throw new UsageError(`${flag} ${JSON.stringify(value)} is not a valid image tag`);
+  if (!/^[\w][\w.-]{0,127}$/.test(value))
+    throw new UsageError(`${flag} ${JSON.stringify(value)} is not a valid image tag`);
   return value;
 }
 
@@ -101,31 +112,42 @@ export function awsId(value: string, prefix: string, flag: string): string {
 
 /** ECS container and family names. */
 export function ecsName(value: string, flag: string): string {
-  if (!/^[a-zA-Z0-9_-]{1,255}$/.test(value)) throw new UsageError(`${flag} ${JSON.stringify(value)} may only use letters, digits, - and _`);
+  if (!/^[a-zA-Z0-9_-]{1,255}$/.test(value))
+    throw new UsageError(`${flag} ${JSON.stringify(value)} may only use letters, digits, - and _`);
   return value;
 }
 
 /** "a,b,c" → ["a","b","c"], each checked with `each`. */
 export function list<T>(value: string, flag: string, each: (v: string) => T): T[] {
-  const parts = value.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+  const parts = value
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
   if (parts.length === 0) throw new UsageError(`${flag} needs at least one value`);
   return parts.map(each);
 }
 
 /** The only retention periods CloudWatch Logs accepts (PutRetentionPolicy rejects anything else). */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 
 export function logRetentionDays(value: string, flag: string): number {
   const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
   if (!(LOG_RETENTION_DAYS as readonly number[]).includes(n)) {
-    throw new UsageError(`${flag} must be one of CloudWatch Logs' retention periods (${LOG_RETENTION_DAYS.join(', ')} days), got ${JSON.stringify(value)}`);
+    throw new UsageError(
+      `${flag} must be one of CloudWatch Logs' retention periods (${LOG_RETENTION_DAYS.join(', ')} days), got ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }
 
 /** CloudWatch Logs group names: 1-512 of letters, digits, _ - / . # */
 export function logGroupName(value: string, flag: string): string {
-  if (!/^[\w\-/.#]{1,512}$/.test(value)) throw new UsageError(`${flag} ${JSON.stringify(value)} is not a CloudWatch Logs group name (letters, digits, _ - / . #)`);
+  if (!/^[\w\-/.#]{1,512}$/.test(value))
+    throw new UsageError(
+      `${flag} ${JSON.stringify(value)} is not a CloudWatch Logs group name (letters, digits, _ - / . #)`,
+    );
   return value;
 }
 
@@ -135,7 +157,10 @@ export function logGroupName(value: string, flag: string): string {
  */
 export function taskId(value: string, flag: string): string {
   const id = (/^arn:aws[\w-]*:ecs:[^:]+:\d{12}:task\/(?:[^/]+\/)?([^/]+)$/.exec(value)?.[1] ?? value).toLowerCase();
-  if (!/^[0-9a-f][0-9a-f-]{0,35}$/.test(id)) throw new UsageError(`${flag} ${JSON.stringify(value)} is not an ECS task ID (hex digits, or the start of them) or task ARN`);
+  if (!/^[0-9a-f][0-9a-f-]{0,35}$/.test(id))
+    throw new UsageError(
+      `${flag} ${JSON.stringify(value)} is not an ECS task ID (hex digits, or the start of them) or task ARN`,
+    );
   return id;
 }
 
@@ -155,7 +180,9 @@ export function instanceType(value: string, flag = '--type'): string {
 export function ipv4Cidr(value: string, flag: string): string {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value.trim());
   if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
-    throw new UsageError(`${flag} ${JSON.stringify(value)} is not an IPv4 CIDR block (e.g. 0.0.0.0/0 or 203.0.113.0/24)`);
+    throw new UsageError(
+      `${flag} ${JSON.stringify(value)} is not an IPv4 CIDR block (e.g. 0.0.0.0/0 or 203.0.113.0/24)`,
+    );
   }
   return value.trim();
 }
@@ -170,6 +197,7 @@ export function keyPairName(value: string, flag = '--key-name'): string {
 
 /** An HTTP path for health checks and probes: starts with /, printable ASCII, up to 1024 characters. */
 export function healthPath(value: string, flag: string): string {
-  if (!/^\/[\x21-\x7e]{0,1023}$/.test(value)) throw new UsageError(`${flag} must be a path starting with /, got ${JSON.stringify(value)}`);
+  if (!/^\/[\x21-\x7e]{0,1023}$/.test(value))
+    throw new UsageError(`${flag} must be a path starting with /, got ${JSON.stringify(value)}`);
   return value;
 }

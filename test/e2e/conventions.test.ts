@@ -24,6 +24,7 @@ import { verifyClients } from '../harness/aws.js';
 
 const IMAGE = 'public.ecr.aws/docker/library/busybox:1.36';
 /** CSI sequences (colour, cursor movement, line erase) and the spinner frames ora draws. */
+// eslint-disable-next-line no-control-regex -- ESC is exactly what this looks for
 const ANSI = /\x1b\[/;
 const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
 /** Both ways a non-terminal run may be configured: CI set, or CI unset with NO_COLOR. */
@@ -43,10 +44,16 @@ beforeAll(async () => {
   moto = await startMoto({ MOTO_ECS_SERVICE_RUNNING: '2' });
   agent = startAgent({ endpoint: moto.endpoint });
   scheduler = startScheduler({ endpoint: moto.endpoint });
-  opts = { cwd: await mkdtemp(join(tmpdir(), 'ecsctl-e2e-conventions-')), endpoint: moto.endpoint, env: { ECSCTL_POLL_SCALE: '0.1' } };
+  opts = {
+    cwd: await mkdtemp(join(tmpdir(), 'ecsctl-e2e-conventions-')),
+    endpoint: moto.endpoint,
+    env: { ECSCTL_POLL_SCALE: '0.1' },
+  };
   const up = await cli(['up', '--name', 'conv', '--image', IMAGE, '--instance-count', '1', '--desired-count', '2']);
   expect(up.code, up.stderr).toBe(0);
-  const svc = await verifyClients(moto.endpoint).ecs.send(new DescribeServicesCommand({ cluster: 'conv', services: ['conv'] }));
+  const svc = await verifyClients(moto.endpoint).ecs.send(
+    new DescribeServicesCommand({ cluster: 'conv', services: ['conv'] }),
+  );
   expect(svc.services?.[0]?.status).toBe('ACTIVE');
 }, 180_000);
 
@@ -57,11 +64,21 @@ afterAll(async () => {
 
 /** Every command that shows something, with its --json form. */
 const SHOWING: string[][] = [
-  ['repo', 'show'], ['image', 'list'], ['cluster', 'show'], ['instances', 'list'], ['taskdef', 'show'], ['taskdef', 'list'],
-  ['lb', 'show'], ['service', 'show'], ['status'],
-  ['up', '--dry-run'], ['down', '--dry-run'],
+  ['repo', 'show'],
+  ['image', 'list'],
+  ['cluster', 'show'],
+  ['instances', 'list'],
+  ['taskdef', 'show'],
+  ['taskdef', 'list'],
+  ['lb', 'show'],
+  ['service', 'show'],
+  ['status'],
+  ['up', '--dry-run'],
+  ['down', '--dry-run'],
   // Mutating commands show their result too; on a converged stack these change nothing.
-  ['repo', 'create'], ['cluster', 'create'], ['up', '--image', IMAGE, '--instance-count', '1', '--desired-count', '2'],
+  ['repo', 'create'],
+  ['cluster', 'create'],
+  ['up', '--image', IMAGE, '--instance-count', '1', '--desired-count', '2'],
 ];
 
 describe('--json', () => {
@@ -126,7 +143,10 @@ describe('no colour or spinner when not a terminal', () => {
 describe('every command teaches in its --help', () => {
   /** Every command, subcommands included, with the help text commander prints for it. */
   function commands(cmd: Command, path: string[] = []): Array<{ path: string; cmd: Command }> {
-    return cmd.commands.flatMap((c) => [{ path: [...path, c.name()].join(' '), cmd: c }, ...commands(c, [...path, c.name()])]);
+    return cmd.commands.flatMap((c) => [
+      { path: [...path, c.name()].join(' '), cmd: c },
+      ...commands(c, [...path, c.name()]),
+    ]);
   }
   function helpOf(cmd: Command): string {
     let text = '';
@@ -139,7 +159,9 @@ describe('every command teaches in its --help', () => {
 
   it('finds every command (this walk is what keeps new commands in line)', () => {
     expect(all.length).toBeGreaterThan(30);
-    expect(all.map((c) => c.path)).toEqual(expect.arrayContaining(['up', 'down', 'status', 'completion', 'repo create', 'lb probe']));
+    expect(all.map((c) => c.path)).toEqual(
+      expect.arrayContaining(['up', 'down', 'status', 'completion', 'repo create', 'lb probe']),
+    );
   });
 
   for (const { path, cmd } of all) {

@@ -23,7 +23,9 @@ let holding = '';
 beforeAll(async () => {
   moto = await startMoto();
   aws = verifyClients(moto.endpoint);
-  proxy = await startProxy(moto.endpoint, (call) => (call.operation === holding ? { kind: 'delay-response', ms: 30_000 } : { kind: 'pass' }));
+  proxy = await startProxy(moto.endpoint, (call) =>
+    call.operation === holding ? { kind: 'delay-response', ms: 30_000 } : { kind: 'pass' },
+  );
 });
 afterAll(async () => {
   await proxy?.close();
@@ -81,7 +83,14 @@ describe('killed midway', () => {
 
   it('taskdef register: the rerun reuses the revision the killed run registered', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'ecsctl-crash-'));
-    const args = ['taskdef', 'register', '--name', 'crashtd', '--image', '123456789012.dkr.ecr.us-east-1.amazonaws.com/crashtd:v1'];
+    const args = [
+      'taskdef',
+      'register',
+      '--name',
+      'crashtd',
+      '--image',
+      '123456789012.dkr.ecr.us-east-1.amazonaws.com/crashtd:v1',
+    ];
     await killDuring('RegisterTaskDefinition', args, cwd);
     expect((await stateOf(cwd))?.taskDefinition).toBeUndefined();
 

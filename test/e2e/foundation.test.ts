@@ -7,7 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeRepositoriesCommand, ListTagsForResourceCommand } from '@aws-sdk/client-ecr';
-import { DescribeClustersCommand, DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeClustersCommand,
+  DescribeTaskDefinitionCommand,
+  ListTaskDefinitionsCommand,
+} from '@aws-sdk/client-ecs';
 import { runCli, type CliOptions } from '../harness/cli.js';
 import { startMoto, type Moto } from '../harness/moto.js';
 import { verifyClients, type VerifyClients } from '../harness/aws.js';
@@ -35,7 +39,9 @@ describe('repo', () => {
 
     const live = await aws.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['web'] }));
     expect(live.repositories?.[0]?.imageScanningConfiguration?.scanOnPush).toBe(true);
-    const tags = await aws.ecr.send(new ListTagsForResourceCommand({ resourceArn: live.repositories![0]!.repositoryArn! }));
+    const tags = await aws.ecr.send(
+      new ListTagsForResourceCommand({ resourceArn: live.repositories![0]!.repositoryArn! }),
+    );
     expect(tags.tags).toContainEqual({ Key: 'ecsctl:stack', Value: 'web' });
     expect((await readState()).repository.arn).toBe(live.repositories![0]!.repositoryArn);
     expect((await stat(state())).mode & 0o777).toBe(0o600);
@@ -50,7 +56,9 @@ describe('repo', () => {
 
     const deleted = await cli('repo', 'delete', '--yes');
     expect(deleted.code, deleted.stderr).toBe(0);
-    await expect(aws.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['web'] }))).rejects.toMatchObject({ name: 'RepositoryNotFoundException' });
+    await expect(aws.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['web'] }))).rejects.toMatchObject({
+      name: 'RepositoryNotFoundException',
+    });
     expect((await readState()).repository).toBeUndefined();
   });
 });
@@ -87,7 +95,11 @@ describe('taskdef', () => {
     const live = await aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }));
     expect(live.taskDefinition).toMatchObject({ family: 'web', networkMode: 'bridge', revision: 1 });
     expect(live.taskDefinition?.containerDefinitions?.[0]).toMatchObject({
-      name: 'web', image, essential: true, cpu: 0, memory: 128,
+      name: 'web',
+      image,
+      essential: true,
+      cpu: 0,
+      memory: 128,
       portMappings: [{ containerPort: 8080, hostPort: 0, protocol: 'tcp' }],
     });
     expect(live.tags).toContainEqual({ key: 'ecsctl:stack', value: 'web' });
@@ -95,7 +107,9 @@ describe('taskdef', () => {
     const same = JSON.parse((await cli('taskdef', 'register', '--image', image, '--json')).stdout);
     expect(same).toMatchObject({ outcome: 'unchanged', taskDefinition: { arn } });
 
-    const changed = JSON.parse((await cli('taskdef', 'register', '--image', image, '--memory', '256', '--json')).stdout);
+    const changed = JSON.parse(
+      (await cli('taskdef', 'register', '--image', image, '--memory', '256', '--json')).stdout,
+    );
     expect(changed.taskDefinition.revision).toBe(2);
 
     const listed = JSON.parse((await cli('taskdef', 'list', '--json')).stdout);
@@ -109,21 +123,37 @@ describe('taskdef', () => {
     }
   });
 
-  it('registers the walkthrough\'s own JSON file, filling the image placeholder from the state', async () => {
+  it("registers the walkthrough's own JSON file, filling the image placeholder from the state", async () => {
     const file = join(opts.cwd, 'td.json');
     const { writeFile } = await import('node:fs/promises');
-    await writeFile(file, JSON.stringify({
-      family: 'td-testunit', networkMode: 'bridge',
-      containerDefinitions: [{ name: 'testunit', essential: true, image: '<repo-uri>/<repo-name>:v0.1', cpu: 0, memory: 128,
-        portMappings: [{ hostPort: 0, containerPort: 8080, protocol: 'tcp' }] }],
-    }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        family: 'td-testunit',
+        networkMode: 'bridge',
+        containerDefinitions: [
+          {
+            name: 'testunit',
+            essential: true,
+            image: '<repo-uri>/<repo-name>:v0.1',
+            cpu: 0,
+            memory: 128,
+            portMappings: [{ hostPort: 0, containerPort: 8080, protocol: 'tcp' }],
+          },
+        ],
+      }),
+    );
     const noImage = await cli('taskdef', 'register', '--file', file);
     expect(noImage.code).toBe(2);
     expect(noImage.stderr).toMatch(/no image recorded/);
 
     const ok = await cli('taskdef', 'register', '--file', file, '--image', image, '--json');
     expect(ok.code, ok.stderr).toBe(0);
-    expect(JSON.parse(ok.stdout).taskDefinition).toMatchObject({ family: 'td-testunit', containerName: 'testunit', containerPort: 8080 });
+    expect(JSON.parse(ok.stdout).taskDefinition).toMatchObject({
+      family: 'td-testunit',
+      containerName: 'testunit',
+      containerPort: 8080,
+    });
   });
 });
 
@@ -131,7 +161,10 @@ describe('an unreachable endpoint', () => {
   it('fails with one line naming the endpoint problem, after bounded retries, leaving no state', async () => {
     const { freePort } = await import('../harness/moto.js');
     const cwd = await mkdtemp(join(tmpdir(), 'ecsctl-e2e-'));
-    const result = await runCli(['repo', 'create', '--name', 'web'], { cwd, endpoint: `http://127.0.0.1:${await freePort()}` });
+    const result = await runCli(['repo', 'create', '--name', 'web'], {
+      cwd,
+      endpoint: `http://127.0.0.1:${await freePort()}`,
+    });
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/cannot reach the AWS endpoint \(ECONNREFUSED\).*--endpoint-url/);

@@ -37,10 +37,14 @@ async function cli(args: string[], env: Record<string, string | undefined> = {},
   outputs.push(result);
   return result;
 }
-const registryGet = (path: string, init: RequestInit = {}) => fetch(`http://${engine.registryAddr}${path}`, {
-  ...init,
-  headers: { Authorization: `Basic ${Buffer.from(`${engine.registryUser}:${engine.registryPassword}`).toString('base64')}`, ...init.headers },
-});
+const registryGet = (path: string, init: RequestInit = {}) =>
+  fetch(`http://${engine.registryAddr}${path}`, {
+    ...init,
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${engine.registryUser}:${engine.registryPassword}`).toString('base64')}`,
+      ...init.headers,
+    },
+  });
 
 beforeAll(async () => {
   // Started together; each one that came up is kept so afterAll stops it even if another failed.
@@ -68,7 +72,16 @@ describe('image build, push, run against a real engine and registry', () => {
   it('refuses to build before `repo create` (exit 2, names the command)', async () => {
     const state = join(opts.cwd, 'no-repo.state.json');
     await writeFile(state, JSON.stringify({ version: 1, name: 'other', region: 'us-east-1' }));
-    const r = await cli(['image', 'build', '--context', ctxDir, '--dockerfile', 'Dockerfile.scratch', '--state', state]);
+    const r = await cli([
+      'image',
+      'build',
+      '--context',
+      ctxDir,
+      '--dockerfile',
+      'Dockerfile.scratch',
+      '--state',
+      state,
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no ECR repository recorded.*ecsctl repo create/);
   });
@@ -76,7 +89,11 @@ describe('image build, push, run against a real engine and registry', () => {
   it('builds, pushes, lists in the registry, skips a second push, and runs', async () => {
     expect((await cli(['repo', 'create', '--name', 'web'])).code).toBe(0);
 
-    const built = await cli(['image', 'build', '--context', ctxDir, '--dockerfile', 'Dockerfile.scratch', '--json'], {}, 'build');
+    const built = await cli(
+      ['image', 'build', '--context', ctxDir, '--dockerfile', 'Dockerfile.scratch', '--json'],
+      {},
+      'build',
+    );
     expect(built.code, built.stderr).toBe(0);
     const b = JSON.parse(built.stdout);
     expect(b.tag).toMatch(/^ctx-[0-9a-f]{12}$/); // a copied fixture is not a git checkout
@@ -84,7 +101,11 @@ describe('image build, push, run against a real engine and registry', () => {
     expect(built.stderr).toMatch(/Step 2\/\d+ : COPY busybox \/bin\/busybox/);
     timings['build-step'] = Math.round(b.seconds * 1000);
 
-    const pushed = await cli(['image', 'push', '--context', ctxDir, '--registry', engine.registryAddr, '--json'], {}, 'push-first');
+    const pushed = await cli(
+      ['image', 'push', '--context', ctxDir, '--registry', engine.registryAddr, '--json'],
+      {},
+      'push-first',
+    );
     expect(pushed.code, pushed.stderr).toBe(0);
     const p = JSON.parse(pushed.stdout);
     expect(p).toMatchObject({ outcome: 'pushed', tag: b.tag, pushedTo: `${engine.registryAddr}/web:${b.tag}` });
@@ -94,36 +115,55 @@ describe('image build, push, run against a real engine and registry', () => {
     // The registry itself, not ecsctl, says what it holds.
     const tags = await (await registryGet('/v2/web/tags/list')).json();
     expect(tags).toEqual({ name: 'web', tags: [b.tag] });
-    const head = await registryGet(`/v2/web/manifests/${b.tag}`, { method: 'HEAD', headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+    const head = await registryGet(`/v2/web/manifests/${b.tag}`, {
+      method: 'HEAD',
+      headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+    });
     expect(head.headers.get('docker-content-digest')).toBe(p.digest);
     expect((await fetch(`http://${engine.registryAddr}/v2/web/tags/list`)).status).toBe(401);
 
     const state = JSON.parse(await readFile(join(opts.cwd, 'ecsctl.state.json'), 'utf8'));
     expect(state.image).toEqual({ uri: b.image, tag: b.tag, digest: p.digest, registry: engine.registryAddr });
 
-    const again = await cli(['image', 'push', '--context', ctxDir, '--registry', engine.registryAddr, '--verbose'], {}, 'push-second');
+    const again = await cli(
+      ['image', 'push', '--context', ctxDir, '--registry', engine.registryAddr, '--verbose'],
+      {},
+      'push-second',
+    );
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/^already pushed: /);
     expect(again.stderr).not.toMatch(/… push/); // no upload step at all
 
     // ECSCTL_REGISTRY does what --registry does.
-    const viaEnv = await cli(['image', 'push', '--context', ctxDir, '--json'], { ECSCTL_REGISTRY: engine.registryAddr });
+    const viaEnv = await cli(['image', 'push', '--context', ctxDir, '--json'], {
+      ECSCTL_REGISTRY: engine.registryAddr,
+    });
     const skipped = JSON.parse(viaEnv.stdout);
     expect(skipped).toMatchObject({ outcome: 'already pushed', digest: p.digest });
     timings['push-second-step'] = Math.round(skipped.seconds * 1000);
 
     const port = await freePort();
-    const ran = await cli(['image', 'run', '--context', ctxDir, '--network', 'host', '--port', String(port), '--path', '/info'], {}, 'run');
+    const ran = await cli(
+      ['image', 'run', '--context', ctxDir, '--network', 'host', '--port', String(port), '--path', '/info'],
+      {},
+      'run',
+    );
     expect(ran.code, ran.stderr).toBe(0);
     expect(ran.stdout.trim()).toBe(hostname()); // host network: the container has the machine's hostname
     const root = await cli(['image', 'run', '--context', ctxDir, '--port', String(port), '--path', '/', '--json']);
     expect(JSON.parse(root.stdout)).toMatchObject({ network: 'host', status: 200, body: `${hostname()}\n` }); // no bridge here → host
   });
 
-  it('lists the repository\'s images from ECR', async () => {
+  it("lists the repository's images from ECR", async () => {
     // moto has no registry API; give its ECR the manifest the real registry holds.
-    const manifest = await (await registryGet(`/v2/web/manifests/${(await tagOf())}`, { headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' } })).text();
-    await aws.ecr.send(new PutImageCommand({ repositoryName: 'web', imageManifest: manifest, imageTag: await tagOf() }));
+    const manifest = await (
+      await registryGet(`/v2/web/manifests/${await tagOf()}`, {
+        headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+      })
+    ).text();
+    await aws.ecr.send(
+      new PutImageCommand({ repositoryName: 'web', imageManifest: manifest, imageTag: await tagOf() }),
+    );
     const listed = await cli(['image', 'list', '--json']);
     expect(listed.code, listed.stderr).toBe(0);
     const rows = JSON.parse(listed.stdout);
@@ -132,16 +172,37 @@ describe('image build, push, run against a real engine and registry', () => {
     expect((await cli(['image', 'list'])).stdout).toContain(await tagOf());
   });
 
-  it('fails a build whose COPY source is missing with the builder\'s own text (exit 1)', async () => {
+  it("fails a build whose COPY source is missing with the builder's own text (exit 1)", async () => {
     await writeFile(join(ctxDir, 'Dockerfile.broken'), 'FROM scratch\nCOPY missing.txt /missing.txt\n');
-    const r = await cli(['image', 'build', '--context', ctxDir, '--dockerfile', 'Dockerfile.broken', '--tag', 'broken']);
+    const r = await cli([
+      'image',
+      'build',
+      '--context',
+      ctxDir,
+      '--dockerfile',
+      'Dockerfile.broken',
+      '--tag',
+      'broken',
+    ]);
     expect(r.code).toBe(1);
     const error = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
-    expect(error).toEqual([expect.stringContaining('COPY failed: file not found in build context or excluded by .dockerignore: stat missing.txt: file does not exist')]);
+    expect(error).toEqual([
+      expect.stringContaining(
+        'COPY failed: file not found in build context or excluded by .dockerignore: stat missing.txt: file does not exist',
+      ),
+    ]);
   });
 
   it('fails a push the registry refuses with `unauthorized` (exit 1)', async () => {
-    const r = await cli(['image', 'push', '--tag', await tagOf(), '--registry', wrongRegistry.registryAddr, '--verbose']);
+    const r = await cli([
+      'image',
+      'push',
+      '--tag',
+      await tagOf(),
+      '--registry',
+      wrongRegistry.registryAddr,
+      '--verbose',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: push .* failed: unauthorized: authentication required/m);
     const tags = await fetch(`http://${wrongRegistry.registryAddr}/v2/web/tags/list`, {
@@ -151,9 +212,13 @@ describe('image build, push, run against a real engine and registry', () => {
   });
 
   it('says in one line that no engine is reachable (exit 1)', async () => {
-    const r = await cli(['image', 'build', '--context', ctxDir, '--dockerfile', 'Dockerfile.scratch'], { DOCKER_HOST: 'unix:///nonexistent' });
+    const r = await cli(['image', 'build', '--context', ctxDir, '--dockerfile', 'Dockerfile.scratch'], {
+      DOCKER_HOST: 'unix:///nonexistent',
+    });
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('error: no Docker engine reachable at unix:///nonexistent (ENOENT). Start Docker, or set DOCKER_HOST to a running engine (e.g. unix:///var/run/docker.sock); for this project\'s tests: bash scripts/engine-up.sh\n');
+    expect(r.stderr).toBe(
+      "error: no Docker engine reachable at unix:///nonexistent (ENOENT). Start Docker, or set DOCKER_HOST to a running engine (e.g. unix:///var/run/docker.sock); for this project's tests: bash scripts/engine-up.sh\n",
+    );
   });
 
   it('never prints or stores the ECR password or token', async () => {

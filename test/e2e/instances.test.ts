@@ -12,8 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeVolumesCommand,
-  RunInstancesCommand, TerminateInstancesCommand, type Instance,
+  DescribeInstanceAttributeCommand,
+  DescribeInstancesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeVolumesCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+  type Instance,
 } from '@aws-sdk/client-ec2';
 import { DescribeContainerInstancesCommand, ListContainerInstancesCommand } from '@aws-sdk/client-ecs';
 import { GetInstanceProfileCommand, GetRoleCommand, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
@@ -45,25 +50,38 @@ async function instancesWhere(filters: { Name: string; Values: string[] }[]): Pr
   return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
 }
 const stackInstances = (states = ['pending', 'running']) =>
-  instancesWhere([{ Name: 'tag:ecsctl:stack', Values: ['web'] }, { Name: 'instance-state-name', Values: states }]);
+  instancesWhere([
+    { Name: 'tag:ecsctl:stack', Values: ['web'] },
+    { Name: 'instance-state-name', Values: states },
+  ]);
 async function activeContainerInstances(): Promise<string[]> {
   const arns = (await aws.ecs.send(new ListContainerInstancesCommand({ cluster: 'web' }))).containerInstanceArns ?? [];
   if (arns.length === 0) return [];
   const out = await aws.ecs.send(new DescribeContainerInstancesCommand({ cluster: 'web', containerInstances: arns }));
-  return (out.containerInstances ?? []).filter((c) => c.status === 'ACTIVE').map((c) => c.ec2InstanceId!).sort();
+  return (out.containerInstances ?? [])
+    .filter((c) => c.status === 'ACTIVE')
+    .map((c) => c.ec2InstanceId!)
+    .sort();
 }
 async function groupByName(name: string) {
-  const out = await aws.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: [name] }] }));
+  const out = await aws.ec2.send(
+    new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: [name] }] }),
+  );
   return out.SecurityGroups?.[0];
 }
-const ssmValue = async (name: string) => (await aws.ssm.send(new GetParameterCommand({ Name: name }))).Parameter!.Value!;
+const ssmValue = async (name: string) =>
+  (await aws.ssm.send(new GetParameterCommand({ Name: name }))).Parameter!.Value!;
 
 beforeAll(async () => {
   moto = await startMoto();
   aws = verifyClients(moto.endpoint);
   agent = startAgent({ endpoint: moto.endpoint, intervalMs: 200 });
   // Poll scale 0.1: the 3 s registration poll becomes 0.3 s; the agent stand-in registers within 0.2 s.
-  opts = { cwd: await mkdtemp(join(tmpdir(), 'ecsctl-e2e-instances-')), endpoint: moto.endpoint, env: { ECSCTL_POLL_SCALE: '0.1' } };
+  opts = {
+    cwd: await mkdtemp(join(tmpdir(), 'ecsctl-e2e-instances-')),
+    endpoint: moto.endpoint,
+    env: { ECSCTL_POLL_SCALE: '0.1' },
+  };
 });
 afterAll(async () => {
   await agent?.stop();
@@ -76,7 +94,14 @@ describe('instances', () => {
   let instanceSg: string;
 
   it('checks its inputs and needs a recorded cluster before any AWS call (exit 2)', async () => {
-    for (const bad of [['--count', '0'], ['--count', '21'], ['--type', 't3'], ['--ami', 'ami-xyz'], ['--subnets', 'subnet-1,sg-12345678'], ['--ingress-cidr', '0.0.0.0/33']]) {
+    for (const bad of [
+      ['--count', '0'],
+      ['--count', '21'],
+      ['--type', 't3'],
+      ['--ami', 'ami-xyz'],
+      ['--subnets', 'subnet-1,sg-12345678'],
+      ['--ingress-cidr', '0.0.0.0/33'],
+    ]) {
       const r = await cli('instances', 'create', '--name', 'web', ...bad);
       expect(r.code, bad.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -109,29 +134,52 @@ describe('instances', () => {
       expect(i.InstanceType).toBe('t3.small');
       expect(i.SecurityGroups?.map((g) => g.GroupId)).toEqual([instanceSg]);
       expect(i.IamInstanceProfile?.Arn).toBe('arn:aws:iam::123456789012:instance-profile/web-ecs-instance');
-      expect(i.MetadataOptions).toMatchObject({ HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 });
-      expect(i.Tags).toEqual(expect.arrayContaining([{ Key: 'ecsctl:stack', Value: 'web' }, { Key: 'Name', Value: 'web-ecs' }]));
-      const userData = await aws.ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: i.InstanceId!, Attribute: 'userData' }));
-      expect(Buffer.from(userData.UserData!.Value!, 'base64').toString()).toBe('#!/bin/bash\necho ECS_CLUSTER=web >> /etc/ecs/ecs.config\n');
+      expect(i.MetadataOptions).toMatchObject({
+        HttpTokens: 'required',
+        HttpEndpoint: 'enabled',
+        HttpPutResponseHopLimit: 1,
+      });
+      expect(i.Tags).toEqual(
+        expect.arrayContaining([
+          { Key: 'ecsctl:stack', Value: 'web' },
+          { Key: 'Name', Value: 'web-ecs' },
+        ]),
+      );
+      const userData = await aws.ec2.send(
+        new DescribeInstanceAttributeCommand({ InstanceId: i.InstanceId!, Attribute: 'userData' }),
+      );
+      expect(Buffer.from(userData.UserData!.Value!, 'base64').toString()).toBe(
+        '#!/bin/bash\necho ECS_CLUSTER=web >> /etc/ecs/ecs.config\n',
+      );
     }
-    const volumes = await aws.ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: ids }] }));
+    const volumes = await aws.ec2.send(
+      new DescribeVolumesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: ids }] }),
+    );
     expect(volumes.Volumes?.length).toBeGreaterThanOrEqual(2);
     for (const v of volumes.Volumes ?? []) expect(v.Tags).toContainEqual({ Key: 'ecsctl:stack', Value: 'web' });
 
     // Security groups: exactly one rule each; nothing on the instance group is open to the world.
     const lb = await groupByName('web-lb-sg');
     const inst = await groupByName('web-instance-sg');
-    expect(lb?.IpPermissions?.map(rule)).toEqual([{ proto: 'tcp', from: 80, to: 80, cidrs: ['0.0.0.0/0'], groups: [] }]);
-    expect(inst?.IpPermissions?.map(rule)).toEqual([{ proto: 'tcp', from: 32768, to: 65535, cidrs: [], groups: [lbSg] }]);
+    expect(lb?.IpPermissions?.map(rule)).toEqual([
+      { proto: 'tcp', from: 80, to: 80, cidrs: ['0.0.0.0/0'], groups: [] },
+    ]);
+    expect(inst?.IpPermissions?.map(rule)).toEqual([
+      { proto: 'tcp', from: 32768, to: 65535, cidrs: [], groups: [lbSg] },
+    ]);
     for (const g of [lb, inst]) expect(g?.Tags).toContainEqual({ Key: 'ecsctl:stack', Value: 'web' });
 
     // IAM: trust, managed policy, profile holding the role, tags on both.
     const role = (await aws.iam.send(new GetRoleCommand({ RoleName: 'web-ecs-instance' }))).Role!;
-    expect(JSON.parse(decodeURIComponent(role.AssumeRolePolicyDocument!)).Statement[0]).toMatchObject({ Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' });
+    expect(JSON.parse(decodeURIComponent(role.AssumeRolePolicyDocument!)).Statement[0]).toMatchObject({
+      Principal: { Service: 'ec2.amazonaws.com' },
+      Action: 'sts:AssumeRole',
+    });
     expect(role.Tags).toContainEqual({ Key: 'ecsctl:stack', Value: 'web' });
     const attached = await aws.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'web-ecs-instance' }));
     expect(attached.AttachedPolicies?.map((p) => p.PolicyArn)).toEqual([POLICY]);
-    const profile = (await aws.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'web-ecs-instance' }))).InstanceProfile!;
+    const profile = (await aws.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'web-ecs-instance' })))
+      .InstanceProfile!;
     expect(profile.Roles?.map((r) => r.RoleName)).toEqual(['web-ecs-instance']);
     expect(profile.Tags).toContainEqual({ Key: 'ecsctl:stack', Value: 'web' });
 
@@ -142,17 +190,34 @@ describe('instances', () => {
     expect(state.network.subnets.length).toBeGreaterThanOrEqual(2);
 
     if (process.env.ECSCTL_E2E_SHOW) {
-      console.log(JSON.stringify({
-        lbSecurityGroup: lb?.IpPermissions, instanceSecurityGroup: inst?.IpPermissions,
-        instances: live.map((i) => ({ id: i.InstanceId, ami: i.ImageId, type: i.InstanceType, az: i.Placement?.AvailabilityZone, groups: i.SecurityGroups,
-          profile: i.IamInstanceProfile?.Arn, metadata: i.MetadataOptions, tags: i.Tags })),
-      }, null, 1));
+      console.log(
+        JSON.stringify(
+          {
+            lbSecurityGroup: lb?.IpPermissions,
+            instanceSecurityGroup: inst?.IpPermissions,
+            instances: live.map((i) => ({
+              id: i.InstanceId,
+              ami: i.ImageId,
+              type: i.InstanceType,
+              az: i.Placement?.AvailabilityZone,
+              groups: i.SecurityGroups,
+              profile: i.IamInstanceProfile?.Arn,
+              metadata: i.MetadataOptions,
+              tags: i.Tags,
+            })),
+          },
+          null,
+          1,
+        ),
+      );
     }
   });
 
   it('reruns as a no-op: same instances, nothing new launched, only reading calls', async () => {
     const proxy = await startProxy(moto.endpoint);
-    const again = await runCli(['instances', 'create', '--json'], { ...opts, endpoint: proxy.endpoint }).finally(() => proxy.close());
+    const again = await runCli(['instances', 'create', '--json'], { ...opts, endpoint: proxy.endpoint }).finally(() =>
+      proxy.close(),
+    );
     const operations = [...new Set(proxy.calls.map((c) => c.operation))];
     expect(operations.filter((op) => !/^(Describe|Get|List)/.test(op))).toEqual([]);
     expect(operations).toContain('DescribeInstances');
@@ -161,14 +226,21 @@ describe('instances', () => {
     expect(out.outcome).toBe('unchanged');
     expect(out.launched).toEqual([]);
     expect(out.instances.map((i: { id: string }) => i.id).sort()).toEqual(ids);
-    expect((await stackInstances(['pending', 'running', 'stopped', 'terminated'])).map((i) => i.InstanceId).sort()).toEqual(ids);
+    expect(
+      (await stackInstances(['pending', 'running', 'stopped', 'terminated'])).map((i) => i.InstanceId).sort(),
+    ).toEqual(ids);
     expect(out.securityGroups).toMatchObject({ lb: { id: lbSg }, instance: { id: instanceSg } });
   });
 
   it('lists the instances with their registration', async () => {
     const rows = await json('instances', 'list');
     expect(rows.map((r: { id: string }) => r.id)).toEqual(ids);
-    for (const r of rows) expect(r).toMatchObject({ state: 'running', type: 't3.small', containerInstance: expect.stringContaining(':container-instance/web/') });
+    for (const r of rows)
+      expect(r).toMatchObject({
+        state: 'running',
+        type: 't3.small',
+        containerInstance: expect.stringContaining(':container-instance/web/'),
+      });
     const text = await cli('instances', 'list');
     expect(text.stdout.trim().split('\n')).toHaveLength(2);
     expect(text.stdout).toMatch(/running\tt3\.small\tus-east-1\w\t.*\tregistered/);
@@ -189,26 +261,41 @@ describe('instances', () => {
 
   it('deletes instances, groups, profile and role — and nothing without the stack tag', async () => {
     const ami = await ssmValue(X86_PARAMETER);
-    const strangers = await aws.ec2.send(new RunInstancesCommand({
-      ImageId: ami, MinCount: 1, MaxCount: 1,
-      TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'ecsctl:stack', Value: 'other' }] }],
-    }));
+    const strangers = await aws.ec2.send(
+      new RunInstancesCommand({
+        ImageId: ami,
+        MinCount: 1,
+        MaxCount: 1,
+        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'ecsctl:stack', Value: 'other' }] }],
+      }),
+    );
     const untagged = await aws.ec2.send(new RunInstancesCommand({ ImageId: ami, MinCount: 1, MaxCount: 1 }));
 
     const deleted = await cli('instances', 'delete', '--yes', '--json');
     expect(deleted.code, deleted.stderr).toBe(0);
-    expect(JSON.parse(deleted.stdout)).toMatchObject({ outcome: 'deleted', securityGroups: { instance: 'deleted', lb: 'deleted' }, role: 'deleted' });
+    expect(JSON.parse(deleted.stdout)).toMatchObject({
+      outcome: 'deleted',
+      securityGroups: { instance: 'deleted', lb: 'deleted' },
+      role: 'deleted',
+    });
 
     expect(await stackInstances(['pending', 'running', 'stopping', 'stopped', 'shutting-down'])).toEqual([]);
     expect(await activeContainerInstances()).toEqual([]);
     expect(await groupByName('web-lb-sg')).toBeUndefined();
     expect(await groupByName('web-instance-sg')).toBeUndefined();
-    await expect(aws.iam.send(new GetRoleCommand({ RoleName: 'web-ecs-instance' }))).rejects.toMatchObject({ name: 'NoSuchEntityException' });
-    await expect(aws.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'web-ecs-instance' }))).rejects.toMatchObject({ name: 'NoSuchEntityException' });
-    const others = await instancesWhere([{ Name: 'instance-id', Values: [strangers.Instances![0]!.InstanceId!, untagged.Instances![0]!.InstanceId!] }]);
+    await expect(aws.iam.send(new GetRoleCommand({ RoleName: 'web-ecs-instance' }))).rejects.toMatchObject({
+      name: 'NoSuchEntityException',
+    });
+    await expect(
+      aws.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'web-ecs-instance' })),
+    ).rejects.toMatchObject({ name: 'NoSuchEntityException' });
+    const others = await instancesWhere([
+      { Name: 'instance-id', Values: [strangers.Instances![0]!.InstanceId!, untagged.Instances![0]!.InstanceId!] },
+    ]);
     expect(others.map((i) => i.State?.Name)).toEqual(['running', 'running']);
     const state = await readState();
-    for (const key of ['instances', 'lbSecurityGroup', 'instanceSecurityGroup', 'instanceRole']) expect(state[key]).toBeUndefined();
+    for (const key of ['instances', 'lbSecurityGroup', 'instanceSecurityGroup', 'instanceRole'])
+      expect(state[key]).toBeUndefined();
 
     const again = await json('instances', 'delete', '--yes');
     expect(again.outcome).toBe('absent');
@@ -217,7 +304,10 @@ describe('instances', () => {
 
   it('launches a Graviton type from the arm64 AMI, without waiting when asked', async () => {
     const out = await json('instances', 'create', '--count', '1', '--type', 't4g.small', '--no-wait');
-    expect(out).toMatchObject({ outcome: 'created', ami: { imageId: await ssmValue(ARM_PARAMETER), source: ARM_PARAMETER } });
+    expect(out).toMatchObject({
+      outcome: 'created',
+      ami: { imageId: await ssmValue(ARM_PARAMETER), source: ARM_PARAMETER },
+    });
     expect(out.registered).toBeUndefined();
     const [i] = await stackInstances();
     expect(i).toMatchObject({ InstanceType: 't4g.small', ImageId: await ssmValue(ARM_PARAMETER) });
@@ -226,6 +316,18 @@ describe('instances', () => {
   });
 });
 
-function rule(p: { IpProtocol?: string; FromPort?: number; ToPort?: number; IpRanges?: { CidrIp?: string }[]; UserIdGroupPairs?: { GroupId?: string }[] }) {
-  return { proto: p.IpProtocol, from: p.FromPort, to: p.ToPort, cidrs: (p.IpRanges ?? []).map((r) => r.CidrIp), groups: (p.UserIdGroupPairs ?? []).map((g) => g.GroupId) };
+function rule(p: {
+  IpProtocol?: string;
+  FromPort?: number;
+  ToPort?: number;
+  IpRanges?: { CidrIp?: string }[];
+  UserIdGroupPairs?: { GroupId?: string }[];
+}) {
+  return {
+    proto: p.IpProtocol,
+    from: p.FromPort,
+    to: p.ToPort,
+    cidrs: (p.IpRanges ?? []).map((r) => r.CidrIp),
+    groups: (p.UserIdGroupPairs ?? []).map((g) => g.GroupId),
+  };
 }

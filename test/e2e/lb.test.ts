@@ -10,8 +10,13 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import {
-  CreateTargetGroupCommand, DeleteTargetGroupCommand, DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeTagsCommand,
-  DescribeTargetGroupAttributesCommand, DescribeTargetGroupsCommand,
+  CreateTargetGroupCommand,
+  DeleteTargetGroupCommand,
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTagsCommand,
+  DescribeTargetGroupAttributesCommand,
+  DescribeTargetGroupsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { runCli, type CliOptions } from '../harness/cli.js';
 import { startMoto, type Moto } from '../harness/moto.js';
@@ -34,14 +39,19 @@ afterAll(async () => moto?.stop());
 
 const allLoadBalancers = async () => (await aws.elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
 const allTargetGroups = async () => (await aws.elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [];
-const tagsOf = async (arn: string) => (await aws.elb.send(new DescribeTagsCommand({ ResourceArns: [arn] }))).TagDescriptions?.[0]?.Tags ?? [];
+const tagsOf = async (arn: string) =>
+  (await aws.elb.send(new DescribeTagsCommand({ ResourceArns: [arn] }))).TagDescriptions?.[0]?.Tags ?? [];
 
 describe('lb create → show → rerun → delete', () => {
   it('builds the tuned target group, ALB and listener in the default VPC, converges on rerun, and removes everything', async () => {
     const created = await cli('lb', 'create', '--name', 'web', '--json');
     expect(created.code, created.stderr).toBe(0);
     const first = JSON.parse(created.stdout);
-    expect(first).toMatchObject({ outcome: 'created', loadBalancer: { name: 'web-lb', state: 'active' }, targetGroup: { name: 'web-tg' } });
+    expect(first).toMatchObject({
+      outcome: 'created',
+      loadBalancer: { name: 'web-lb', state: 'active' },
+      targetGroup: { name: 'web-tg' },
+    });
     expect(created.stderr).toMatch(/load balancer web-lb to become active: active \(\d+s\)/);
     const state = await readState();
 
@@ -54,30 +64,47 @@ describe('lb create → show → rerun → delete', () => {
     // Target group: health check and deregistration delay as tuned.
     const [tg] = (await aws.elb.send(new DescribeTargetGroupsCommand({ Names: ['web-tg'] }))).TargetGroups!;
     expect(tg).toMatchObject({
-      TargetGroupArn: state.targetGroup.arn, Protocol: 'HTTP', Port: 8080, VpcId: state.network.vpcId, TargetType: 'instance',
-      HealthCheckPath: '/', HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 4, HealthyThresholdCount: 2, UnhealthyThresholdCount: 2,
+      TargetGroupArn: state.targetGroup.arn,
+      Protocol: 'HTTP',
+      Port: 8080,
+      VpcId: state.network.vpcId,
+      TargetType: 'instance',
+      HealthCheckPath: '/',
+      HealthCheckIntervalSeconds: 5,
+      HealthCheckTimeoutSeconds: 4,
+      HealthyThresholdCount: 2,
+      UnhealthyThresholdCount: 2,
       Matcher: { HttpCode: '200' },
     });
-    const attrs = (await aws.elb.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: tg!.TargetGroupArn }))).Attributes ?? [];
+    const attrs =
+      (await aws.elb.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: tg!.TargetGroupArn })))
+        .Attributes ?? [];
     expect(attrs).toContainEqual({ Key: 'deregistration_delay.timeout_seconds', Value: '15' });
     expect(await tagsOf(tg!.TargetGroupArn!)).toContainEqual(OURS);
 
     // Load balancer: internet-facing application in those subnets with only the LB security group.
     const [lb] = (await aws.elb.send(new DescribeLoadBalancersCommand({ Names: ['web-lb'] }))).LoadBalancers!;
-    expect(lb).toMatchObject({ LoadBalancerArn: state.loadBalancer.arn, DNSName: state.loadBalancer.dnsName, Type: 'application', Scheme: 'internet-facing' });
+    expect(lb).toMatchObject({
+      LoadBalancerArn: state.loadBalancer.arn,
+      DNSName: state.loadBalancer.dnsName,
+      Type: 'application',
+      Scheme: 'internet-facing',
+    });
     expect(lb!.SecurityGroups).toEqual([state.lbSecurityGroup.id]);
     expect((lb!.AvailabilityZones ?? []).map((z) => z.SubnetId).sort()).toEqual([...first.subnets].sort());
     expect(await tagsOf(lb!.LoadBalancerArn!)).toContainEqual(OURS);
 
     // Listener: HTTP:80 forwarding to the target group.
-    const listeners = (await aws.elb.send(new DescribeListenersCommand({ LoadBalancerArn: lb!.LoadBalancerArn }))).Listeners ?? [];
+    const listeners =
+      (await aws.elb.send(new DescribeListenersCommand({ LoadBalancerArn: lb!.LoadBalancerArn }))).Listeners ?? [];
     expect(listeners).toHaveLength(1);
     expect(listeners[0]).toMatchObject({ ListenerArn: state.listener.arn, Port: 80, Protocol: 'HTTP' });
     expect(listeners[0]!.DefaultActions?.[0]).toMatchObject({ Type: 'forward', TargetGroupArn: tg!.TargetGroupArn });
     expect(await tagsOf(listeners[0]!.ListenerArn!)).toContainEqual(OURS);
 
     // LB security group: only tcp 80 from anywhere.
-    const [sg] = (await aws.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [state.lbSecurityGroup.id] }))).SecurityGroups!;
+    const [sg] = (await aws.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [state.lbSecurityGroup.id] })))
+      .SecurityGroups!;
     expect(sg!.GroupName).toBe('web-lb-sg');
     expect(sg!.IpPermissions).toHaveLength(1);
     expect(sg!.IpPermissions![0]).toMatchObject({ IpProtocol: 'tcp', FromPort: 80, ToPort: 80 });
@@ -86,8 +113,19 @@ describe('lb create → show → rerun → delete', () => {
     const shown = await cli('lb', 'show', '--json');
     expect(shown.code, shown.stderr).toBe(0);
     expect(JSON.parse(shown.stdout)).toMatchObject({
-      loadBalancer: { exists: true, arn: lb!.LoadBalancerArn, state: 'active', scheme: 'internet-facing', url: `http://${lb!.DNSName}` },
-      targetGroup: { exists: true, arn: tg!.TargetGroupArn, deregistrationDelaySeconds: 15, healthCheck: { intervalSeconds: 5, healthyThreshold: 2 } },
+      loadBalancer: {
+        exists: true,
+        arn: lb!.LoadBalancerArn,
+        state: 'active',
+        scheme: 'internet-facing',
+        url: `http://${lb!.DNSName}`,
+      },
+      targetGroup: {
+        exists: true,
+        arn: tg!.TargetGroupArn,
+        deregistrationDelaySeconds: 15,
+        healthCheck: { intervalSeconds: 5, healthyThreshold: 2 },
+      },
       listener: { exists: true, port: 80, forwardsTo: tg!.TargetGroupArn },
     });
 
@@ -101,41 +139,79 @@ describe('lb create → show → rerun → delete', () => {
     });
     expect((await allLoadBalancers()).filter((l) => l.LoadBalancerName === 'web-lb')).toHaveLength(1);
     expect((await allTargetGroups()).filter((t) => t.TargetGroupName === 'web-tg')).toHaveLength(1);
-    expect((await aws.elb.send(new DescribeListenersCommand({ LoadBalancerArn: lb!.LoadBalancerArn }))).Listeners).toHaveLength(1);
+    expect(
+      (await aws.elb.send(new DescribeListenersCommand({ LoadBalancerArn: lb!.LoadBalancerArn }))).Listeners,
+    ).toHaveLength(1);
 
     const deleted = await cli('lb', 'delete', '--yes', '--json');
     expect(deleted.code, deleted.stderr).toBe(0);
-    expect(JSON.parse(deleted.stdout)).toEqual({ listener: 'deleted', loadBalancer: 'deleted', targetGroup: 'deleted', securityGroup: 'deleted' });
-    await expect(aws.elb.send(new DescribeLoadBalancersCommand({ Names: ['web-lb'] }))).rejects.toMatchObject({ name: 'LoadBalancerNotFoundException' });
-    await expect(aws.elb.send(new DescribeTargetGroupsCommand({ Names: ['web-tg'] }))).rejects.toMatchObject({ name: 'TargetGroupNotFoundException' });
-    await expect(aws.elb.send(new DescribeListenersCommand({ ListenerArns: [listeners[0]!.ListenerArn!] }))).rejects.toBeDefined();
-    const groups = (await aws.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['web-lb-sg'] }] }))).SecurityGroups ?? [];
+    expect(JSON.parse(deleted.stdout)).toEqual({
+      listener: 'deleted',
+      loadBalancer: 'deleted',
+      targetGroup: 'deleted',
+      securityGroup: 'deleted',
+    });
+    await expect(aws.elb.send(new DescribeLoadBalancersCommand({ Names: ['web-lb'] }))).rejects.toMatchObject({
+      name: 'LoadBalancerNotFoundException',
+    });
+    await expect(aws.elb.send(new DescribeTargetGroupsCommand({ Names: ['web-tg'] }))).rejects.toMatchObject({
+      name: 'TargetGroupNotFoundException',
+    });
+    await expect(
+      aws.elb.send(new DescribeListenersCommand({ ListenerArns: [listeners[0]!.ListenerArn!] })),
+    ).rejects.toBeDefined();
+    const groups =
+      (
+        await aws.ec2.send(
+          new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['web-lb-sg'] }] }),
+        )
+      ).SecurityGroups ?? [];
     expect(groups).toEqual([]);
     const after = await readState();
-    for (const key of ['listener', 'loadBalancer', 'targetGroup', 'lbSecurityGroup']) expect(after[key]).toBeUndefined();
+    for (const key of ['listener', 'loadBalancer', 'targetGroup', 'lbSecurityGroup'])
+      expect(after[key]).toBeUndefined();
 
     const twice = await cli('lb', 'delete', '--yes', '--json');
     expect(twice.code, twice.stderr).toBe(0);
-    expect(JSON.parse(twice.stdout)).toEqual({ listener: 'absent', loadBalancer: 'absent', targetGroup: 'absent', securityGroup: 'absent' });
+    expect(JSON.parse(twice.stdout)).toEqual({
+      listener: 'absent',
+      loadBalancer: 'absent',
+      targetGroup: 'absent',
+      securityGroup: 'absent',
+    });
   });
 
   it('refuses a same-named target group without the stack tag and creates nothing', async () => {
     const other = { cwd: await mkdtemp(join(tmpdir(), 'ecsctl-e2e-lb-')), endpoint: moto.endpoint };
     const vpcId = (await readState()).network.vpcId;
-    const foreign = (await aws.elb.send(new CreateTargetGroupCommand({ Name: 'shop-tg', Protocol: 'HTTP', Port: 8080, VpcId: vpcId }))).TargetGroups![0]!;
+    const foreign = (
+      await aws.elb.send(new CreateTargetGroupCommand({ Name: 'shop-tg', Protocol: 'HTTP', Port: 8080, VpcId: vpcId }))
+    ).TargetGroups![0]!;
     const r = await runCli(['lb', 'create', '--name', 'shop'], other);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: target group shop-tg exists but was not created by ecsctl for stack shop/m);
     expect((await allLoadBalancers()).filter((l) => l.LoadBalancerName === 'shop-lb')).toEqual([]);
-    const groups = (await aws.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['shop-lb-sg'] }] }))).SecurityGroups ?? [];
+    const groups =
+      (
+        await aws.ec2.send(
+          new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['shop-lb-sg'] }] }),
+        )
+      ).SecurityGroups ?? [];
     expect(groups).toEqual([]);
-    expect((await aws.elb.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: foreign.TargetGroupArn }))).Attributes)
-      .toContainEqual({ Key: 'deregistration_delay.timeout_seconds', Value: '300' }); // untouched
+    expect(
+      (await aws.elb.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: foreign.TargetGroupArn })))
+        .Attributes,
+    ).toContainEqual({ Key: 'deregistration_delay.timeout_seconds', Value: '300' }); // untouched
     await aws.elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: foreign.TargetGroupArn }));
   });
 
   it('rejects bad flags with exit 2 before any AWS call', async () => {
-    for (const args of [['--health-check-timeout', '6s'], ['--deregistration-delay', '2h'], ['--ingress-cidr', '10.0.0.0/33'], ['--health-check-path', 'health']]) {
+    for (const args of [
+      ['--health-check-timeout', '6s'],
+      ['--deregistration-delay', '2h'],
+      ['--ingress-cidr', '10.0.0.0/33'],
+      ['--health-check-path', 'health'],
+    ]) {
       const r = await runCli(['lb', 'create', '--name', 'web', ...args], { ...opts, endpoint: 'http://127.0.0.1:9' });
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

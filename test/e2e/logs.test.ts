@@ -9,8 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CreateLogGroupCommand, CreateLogStreamCommand, DescribeLogGroupsCommand, ListTagsForResourceCommand,
-  PutLogEventsCommand, PutRetentionPolicyCommand,
+  CreateLogGroupCommand,
+  CreateLogStreamCommand,
+  DescribeLogGroupsCommand,
+  ListTagsForResourceCommand,
+  PutLogEventsCommand,
+  PutRetentionPolicyCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { collect, runCli, spawnCli, type CliOptions } from '../harness/cli.js';
@@ -30,19 +34,26 @@ const cli = (...args: string[]) => runCli(args, opts);
 const readState = async (file = 'ecsctl.state.json') => JSON.parse(await readFile(join(opts.cwd, file), 'utf8'));
 const operations = (from = 0) => proxy.calls.slice(from).map((c) => c.operation);
 const liveGroup = async (name: string) =>
-  (await aws.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name }))).logGroups?.find((g) => g.logGroupName === name);
+  (await aws.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name }))).logGroups?.find(
+    (g) => g.logGroupName === name,
+  );
 const liveTags = async (name: string) =>
   (await aws.logs.send(new ListTagsForResourceCommand({ resourceArn: (await liveGroup(name))!.logGroupArn! }))).tags;
 
 async function putEvents(stream: string, events: { ago: number; message: string }[]): Promise<void> {
-  await aws.logs.send(new CreateLogStreamCommand({ logGroupName: '/ecs/web', logStreamName: stream })).catch((e: Error) => {
-    if (e.name !== 'ResourceAlreadyExistsException') throw e;
-  });
+  await aws.logs
+    .send(new CreateLogStreamCommand({ logGroupName: '/ecs/web', logStreamName: stream }))
+    .catch((e: Error) => {
+      if (e.name !== 'ResourceAlreadyExistsException') throw e;
+    });
   const now = Date.now();
-  await aws.logs.send(new PutLogEventsCommand({
-    logGroupName: '/ecs/web', logStreamName: stream,
-    logEvents: events.map((e) => ({ timestamp: now - e.ago, message: e.message })),
-  }));
+  await aws.logs.send(
+    new PutLogEventsCommand({
+      logGroupName: '/ecs/web',
+      logStreamName: stream,
+      logEvents: events.map((e) => ({ timestamp: now - e.ago, message: e.message })),
+    }),
+  );
 }
 
 beforeAll(async () => {
@@ -67,7 +78,9 @@ describe('taskdef register and the log group', () => {
 
     expect(await liveGroup('/ecs/web')).toMatchObject({ retentionInDays: 7 });
     expect(await liveTags('/ecs/web')).toEqual({ 'ecsctl:stack': 'web' });
-    const td = await aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: JSON.parse(r.stdout).taskDefinition.arn }));
+    const td = await aws.ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: JSON.parse(r.stdout).taskDefinition.arn }),
+    );
     expect(td.taskDefinition?.containerDefinitions?.[0]?.logConfiguration).toMatchObject({
       logDriver: 'awslogs',
       options: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' },
@@ -80,11 +93,15 @@ describe('taskdef register and the log group', () => {
     const before = proxy.calls.length;
     const r = await cli('taskdef', 'register', '--image', IMAGE, '--json');
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'unchanged', taskDefinition: { revision: 1 }, logGroup: { outcome: 'unchanged' } });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      outcome: 'unchanged',
+      taskDefinition: { revision: 1 },
+      logGroup: { outcome: 'unchanged' },
+    });
     expect(operations(before).filter((op) => /^(Create|Put|Register|Delete|Tag)/.test(op))).toEqual([]);
   });
 
-  it('checks --log-retention-days against CloudWatch\'s periods before any call, and applies a valid one', async () => {
+  it("checks --log-retention-days against CloudWatch's periods before any call, and applies a valid one", async () => {
     const before = proxy.calls.length;
     const bad = await cli('taskdef', 'register', '--image', IMAGE, '--log-retention-days', '8');
     expect(bad.code).toBe(2);
@@ -103,29 +120,46 @@ describe('taskdef register and the log group', () => {
 
 describe('ecsctl logs', () => {
   beforeAll(async () => {
-    await putEvents(`ecs/web/${TASK_A}`, [{ ago: 2 * 3600_000, message: 'two hours ago' }, { ago: 4000, message: 'listening on :8080' }, { ago: 2000, message: 'GET / 200 3ms' }]);
-    await putEvents(`ecs/web/${TASK_B}`, [{ ago: 3000, message: 'listening on :8080' }, { ago: 1000, message: 'GET /health 200 1ms' }]);
+    await putEvents(`ecs/web/${TASK_A}`, [
+      { ago: 2 * 3600_000, message: 'two hours ago' },
+      { ago: 4000, message: 'listening on :8080' },
+      { ago: 2000, message: 'GET / 200 3ms' },
+    ]);
+    await putEvents(`ecs/web/${TASK_B}`, [
+      { ago: 3000, message: 'listening on :8080' },
+      { ago: 1000, message: 'GET /health 200 1ms' },
+    ]);
   });
 
   it('prints the events of the last 10 minutes oldest first, each prefixed with its task ID', async () => {
     const r = await cli('logs');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe([
-      '3f2a9c1d | listening on :8080',
-      '9b8e7d6c | listening on :8080',
-      '3f2a9c1d | GET / 200 3ms',
-      '9b8e7d6c | GET /health 200 1ms',
-      '',
-    ].join('\n'));
+    expect(r.stdout).toBe(
+      [
+        '3f2a9c1d | listening on :8080',
+        '9b8e7d6c | listening on :8080',
+        '3f2a9c1d | GET / 200 3ms',
+        '9b8e7d6c | GET /health 200 1ms',
+        '',
+      ].join('\n'),
+    );
     expect((await cli('logs', '--since', '3h')).stdout.split('\n')[0]).toBe('3f2a9c1d | two hours ago');
   });
 
   it('prints one JSON object per event and line with --json', async () => {
     const r = await cli('logs', '--json');
     expect(r.code, r.stderr).toBe(0);
-    const events = r.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(events).toHaveLength(4);
-    expect(events[0]).toEqual({ timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/), task: TASK_A, container: 'web', message: 'listening on :8080' });
+    expect(events[0]).toEqual({
+      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+      task: TASK_A,
+      container: 'web',
+      message: 'listening on :8080',
+    });
     expect(events.map((e) => Date.parse(e.timestamp))).toEqual(events.map((e) => Date.parse(e.timestamp)).sort());
   });
 
@@ -133,7 +167,12 @@ describe('ecsctl logs', () => {
     const short = await cli('logs', '--task', '9b8e7d6c');
     expect(short.stdout).toBe('9b8e7d6c | listening on :8080\n9b8e7d6c | GET /health 200 1ms\n');
     const arn = await cli('logs', '--task', `arn:aws:ecs:us-east-1:123456789012:task/web/${TASK_A}`, '--json');
-    expect(arn.stdout.trim().split('\n').map((l) => JSON.parse(l).task)).toEqual([TASK_A, TASK_A]);
+    expect(
+      arn.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).task),
+    ).toEqual([TASK_A, TASK_A]);
   });
 
   it('rejects --since yesterday-ish with exit 2 and one line, before any call', async () => {
@@ -166,8 +205,11 @@ describe('ecsctl logs', () => {
     expect(r.code).toBe(130);
     // Every event once, the new one last.
     expect(r.stdout.trim().split('\n')).toEqual([
-      '3f2a9c1d | listening on :8080', '9b8e7d6c | listening on :8080', '3f2a9c1d | GET / 200 3ms',
-      '9b8e7d6c | GET /health 200 1ms', '9b8e7d6c | GET /after 200 2ms',
+      '3f2a9c1d | listening on :8080',
+      '9b8e7d6c | listening on :8080',
+      '3f2a9c1d | GET / 200 3ms',
+      '9b8e7d6c | GET /health 200 1ms',
+      '9b8e7d6c | GET /after 200 2ms',
     ]);
   });
 
@@ -182,16 +224,39 @@ describe('ecsctl logs', () => {
 describe('a task definition file that names its own log group', () => {
   const file = async (name: string, group: string) => {
     const path = join(opts.cwd, `${name}.json`);
-    await writeFile(path, JSON.stringify({
-      family: name, networkMode: 'bridge',
-      containerDefinitions: [{ name: 'app', image: IMAGE, memory: 128, portMappings: [{ containerPort: 8080, hostPort: 0 }],
-        logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': group, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' } } }],
-    }));
+    await writeFile(
+      path,
+      JSON.stringify({
+        family: name,
+        networkMode: 'bridge',
+        containerDefinitions: [
+          {
+            name: 'app',
+            image: IMAGE,
+            memory: 128,
+            portMappings: [{ containerPort: 8080, hostPort: 0 }],
+            logConfiguration: {
+              logDriver: 'awslogs',
+              options: { 'awslogs-group': group, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' },
+            },
+          },
+        ],
+      }),
+    );
     return path;
   };
 
   it('gets that group created when it is missing', async () => {
-    const r = await cli('taskdef', 'register', '--file', await file('td-new', '/ecs/td-new'), '--name', 'newer', '--state', 'newer.json');
+    const r = await cli(
+      'taskdef',
+      'register',
+      '--file',
+      await file('td-new', '/ecs/td-new'),
+      '--name',
+      'newer',
+      '--state',
+      'newer.json',
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(await liveGroup('/ecs/td-new')).toMatchObject({ retentionInDays: 7 });
     expect(await liveTags('/ecs/td-new')).toEqual({ 'ecsctl:stack': 'newer' });
@@ -201,7 +266,16 @@ describe('a task definition file that names its own log group', () => {
   it('uses a group that exists without our tag but never changes or records it', async () => {
     await aws.logs.send(new CreateLogGroupCommand({ logGroupName: '/ecs/td-foreign' }));
     await aws.logs.send(new PutRetentionPolicyCommand({ logGroupName: '/ecs/td-foreign', retentionInDays: 30 }));
-    const r = await cli('taskdef', 'register', '--file', await file('td-foreign', '/ecs/td-foreign'), '--name', 'other', '--state', 'other.json');
+    const r = await cli(
+      'taskdef',
+      'register',
+      '--file',
+      await file('td-foreign', '/ecs/td-foreign'),
+      '--name',
+      'other',
+      '--state',
+      'other.json',
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/log group \/ecs\/td-foreign exists but was not created by ecsctl for stack other/);
     expect(await liveGroup('/ecs/td-foreign')).toMatchObject({ retentionInDays: 30 });

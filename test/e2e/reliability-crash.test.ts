@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, runCli, spawnCli, type CliOptions } from '../harness/cli.js';
+import { collect, spawnCli, type CliOptions } from '../harness/cli.js';
 import { startProxy, type Proxy } from '../harness/proxy.js';
 import { verifyClients, type VerifyClients } from '../harness/aws.js';
 import { COMPLETE_STACK, counts, EMPTY, inventory } from '../harness/inventory.js';
@@ -19,13 +19,36 @@ import { expectRerunChangesNothing } from '../harness/rerun.js';
 import { FAST, IMAGE, startUpWorld, type UpWorld } from '../harness/standins.js';
 
 const UP_POINTS = [
-  'CreateRepository', 'CreateCluster', 'CreateRole', 'CreateInstanceProfile', 'CreateSecurityGroup', 'AuthorizeSecurityGroupIngress',
-  'CreateLoadBalancer', 'CreateTargetGroup', 'CreateListener', 'RunInstances', 'CreateLogGroup', 'RegisterTaskDefinition', 'CreateService',
+  'CreateRepository',
+  'CreateCluster',
+  'CreateRole',
+  'CreateInstanceProfile',
+  'CreateSecurityGroup',
+  'AuthorizeSecurityGroupIngress',
+  'CreateLoadBalancer',
+  'CreateTargetGroup',
+  'CreateListener',
+  'RunInstances',
+  'CreateLogGroup',
+  'RegisterTaskDefinition',
+  'CreateService',
 ];
 const DOWN_POINTS = [
-  'ModifyTargetGroupAttributes', 'UpdateService', 'DeleteService', 'DeleteListener', 'DeleteLoadBalancer', 'DeregisterContainerInstance',
-  'TerminateInstances', 'DeleteSecurityGroup', 'RemoveRoleFromInstanceProfile', 'DeleteRole', 'DeleteCluster', 'DeleteTargetGroup',
-  'DeregisterTaskDefinition', 'DeleteLogGroup', 'DeleteRepository',
+  'ModifyTargetGroupAttributes',
+  'UpdateService',
+  'DeleteService',
+  'DeleteListener',
+  'DeleteLoadBalancer',
+  'DeregisterContainerInstance',
+  'TerminateInstances',
+  'DeleteSecurityGroup',
+  'RemoveRoleFromInstanceProfile',
+  'DeleteRole',
+  'DeleteCluster',
+  'DeleteTargetGroup',
+  'DeregisterTaskDefinition',
+  'DeleteLogGroup',
+  'DeleteRepository',
 ];
 
 let world: UpWorld;
@@ -37,8 +60,15 @@ const holding = new Set<string>();
 beforeAll(async () => {
   world = await startUpWorld();
   aws = verifyClients(world.moto.endpoint);
-  proxy = await startProxy(world.moto.endpoint, (call) => (holding.has(call.operation) ? { kind: 'delay-response', ms: 60_000 } : { kind: 'pass' }));
-  opts = { cwd: await mkdtemp(join(tmpdir(), 'ecsctl-rel-crash-')), endpoint: proxy.endpoint, env: FAST, timeoutMs: 170_000 };
+  proxy = await startProxy(world.moto.endpoint, (call) =>
+    holding.has(call.operation) ? { kind: 'delay-response', ms: 60_000 } : { kind: 'pass' },
+  );
+  opts = {
+    cwd: await mkdtemp(join(tmpdir(), 'ecsctl-rel-crash-')),
+    endpoint: proxy.endpoint,
+    env: FAST,
+    timeoutMs: 170_000,
+  };
 });
 afterAll(async () => {
   await proxy?.close();

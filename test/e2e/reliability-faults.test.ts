@@ -31,7 +31,12 @@ beforeAll(async () => {
   aws = verifyClients(world.moto.endpoint);
   faults = faultInjector(SEED, 0.3);
   proxy = await startProxy(world.moto.endpoint, (call) => faults.decide(call));
-  opts = { cwd: await mkdtemp(join(tmpdir(), 'ecsctl-rel-faults-')), endpoint: proxy.endpoint, env: FAST, timeoutMs: 170_000 };
+  opts = {
+    cwd: await mkdtemp(join(tmpdir(), 'ecsctl-rel-faults-')),
+    endpoint: proxy.endpoint,
+    env: FAST,
+    timeoutMs: 170_000,
+  };
 });
 afterAll(async () => {
   await proxy?.close();
@@ -54,7 +59,9 @@ describe('through a proxy that throttles and 503s a seeded 30% of calls', () => 
     expect(up.code, up.stderr.slice(-3000)).toBe(0);
     expect(up.stdout).toMatch(/stack web is up/);
     const share = faults.counts.total / faults.calls();
-    console.log(`faults during up: ${faults.counts.total} of ${faults.calls()} calls (${(share * 100).toFixed(1)}%): ${faults.counts.throttled} throttled, ${faults.counts.unavailable} 503`);
+    console.log(
+      `faults during up: ${faults.counts.total} of ${faults.calls()} calls (${(share * 100).toFixed(1)}%): ${faults.counts.throttled} throttled, ${faults.counts.unavailable} 503`,
+    );
     expect(share).toBeGreaterThanOrEqual(0.2);
     expect(faults.counts.throttled).toBeGreaterThan(0);
     expect(faults.counts.unavailable).toBeGreaterThan(0);
@@ -63,7 +70,11 @@ describe('through a proxy that throttles and 503s a seeded 30% of calls', () => 
 
   it('least privilege: instance SG admits only the LB SG on 32768-65535; LB SG opens only the listener port; IMDSv2 required', async () => {
     const state = JSON.parse(await readFile(join(opts.cwd, 'ecsctl.state.json'), 'utf8'));
-    const groups = (await aws.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [state.lbSecurityGroup.id, state.instanceSecurityGroup.id] }))).SecurityGroups!;
+    const groups = (
+      await aws.ec2.send(
+        new DescribeSecurityGroupsCommand({ GroupIds: [state.lbSecurityGroup.id, state.instanceSecurityGroup.id] }),
+      )
+    ).SecurityGroups!;
     const lbSg = groups.find((g) => g.GroupId === state.lbSecurityGroup.id)!;
     const instSg = groups.find((g) => g.GroupId === state.instanceSecurityGroup.id)!;
     expect(lbSg.IpPermissions).toHaveLength(1);
@@ -74,7 +85,9 @@ describe('through a proxy that throttles and 503s a seeded 30% of calls', () => 
     expect(rule.IpRanges ?? []).toEqual([]);
     expect(rule.Ipv6Ranges ?? []).toEqual([]);
     expect(rule.UserIdGroupPairs!.map((p) => p.GroupId)).toEqual([lbSg.GroupId]);
-    const instances = (await aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: state.instances.ids }))).Reservations!.flatMap((r) => r.Instances!);
+    const instances = (
+      await aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: state.instances.ids }))
+    ).Reservations!.flatMap((r) => r.Instances!);
     expect(instances).toHaveLength(2);
     for (const i of instances) {
       expect(i.MetadataOptions?.HttpTokens).toBe('required');
@@ -91,7 +104,9 @@ describe('through a proxy that throttles and 503s a seeded 30% of calls', () => 
     const down = await runCli(['down', '--yes', '--verbose'], opts);
     output.push(down.stdout, down.stderr);
     expect(down.code, down.stderr.slice(-3000)).toBe(0);
-    console.log(`faults during down: ${faults.counts.total - before}; total ${faults.counts.total} of ${faults.calls()} calls`);
+    console.log(
+      `faults during down: ${faults.counts.total - before}; total ${faults.counts.total} of ${faults.calls()} calls`,
+    );
     expect(faults.counts.total - before).toBeGreaterThan(0);
     expect(counts(await inventory(aws))).toEqual(EMPTY);
   }, 180_000);
@@ -112,7 +127,9 @@ describe('through a proxy that also loses answers after AWS acted (503 after for
     const cwd = await mkdtemp(join(tmpdir(), 'ecsctl-rel-lost-'));
     const o = { ...opts, cwd };
     const up = await runCli(['up', '--name', 'lost', '--image', IMAGE], o);
-    console.log(`lost answers during up: ${faults.counts.lost}; all faults ${faults.counts.total} of ${faults.calls()} calls; by op ${JSON.stringify(faults.counts.byOperation)}`);
+    console.log(
+      `lost answers during up: ${faults.counts.lost}; all faults ${faults.counts.total} of ${faults.calls()} calls; by op ${JSON.stringify(faults.counts.byOperation)}`,
+    );
     expect(up.code, up.stderr.slice(-3000)).toBe(0);
     expect(faults.counts.lost).toBeGreaterThan(0);
     // A lost RegisterTaskDefinition answer leaves one extra revision (the API has no idempotency

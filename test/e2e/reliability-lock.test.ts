@@ -39,7 +39,10 @@ describe('one state file, two commands', () => {
     const a = spawnCli(['up', '--name', 'web', '--image', IMAGE], opts);
     const b = spawnCli(['up', '--name', 'web', '--image', IMAGE], opts);
     const [ra, rb] = await Promise.all([collect(a, { timeoutMs: 170_000 }), collect(b, { timeoutMs: 170_000 })]);
-    const results = [{ pid: a.pid, r: ra }, { pid: b.pid, r: rb }];
+    const results = [
+      { pid: a.pid, r: ra },
+      { pid: b.pid, r: rb },
+    ];
     const winner = results.find((x) => x.r.code === 0);
     const loser = results.find((x) => x.r.code === 3);
     expect(winner, `${ra.code} ${ra.stderr.slice(-500)} / ${rb.code} ${rb.stderr.slice(-500)}`).toBeDefined();
@@ -57,7 +60,11 @@ describe('one state file, two commands', () => {
     const lock = `${JSON.stringify({ pid: process.pid, host: hostname(), command: 'up', since: new Date().toISOString() })}\n`;
     await writeFile(lockPath(), lock, { mode: 0o600 });
     try {
-      for (const args of [['up', '--image', IMAGE], ['down', '--yes'], ['cluster', 'create']]) {
+      for (const args of [
+        ['up', '--image', IMAGE],
+        ['down', '--yes'],
+        ['cluster', 'create'],
+      ]) {
         const r = await runCli(args, opts);
         expect(r.code, args.join(' ')).toBe(3);
         expect(r.stderr).toMatch(new RegExp(`locked by pid ${process.pid} \\(up, since`));
@@ -71,7 +78,11 @@ describe('one state file, two commands', () => {
 
   it('a stale lock (dead PID) is taken over and released', async () => {
     const pid = deadPid();
-    await writeFile(lockPath(), `${JSON.stringify({ pid, host: hostname(), command: 'up', since: '2026-01-01T00:00:00.000Z' })}\n`, { mode: 0o600 });
+    await writeFile(
+      lockPath(),
+      `${JSON.stringify({ pid, host: hostname(), command: 'up', since: '2026-01-01T00:00:00.000Z' })}\n`,
+      { mode: 0o600 },
+    );
     const before = await inventory(aws);
     const r = await runCli(['up', '--image', IMAGE], opts);
     expect(r.code, r.stderr.slice(-1000)).toBe(0);

@@ -29,7 +29,10 @@ let opts: CliOptions;
 const outputs: string[] = [];
 
 beforeAll(async () => {
-  const [w, e] = await Promise.allSettled([startUpWorld().then((x) => (world = x)), startEngine().then((x) => (engine = x))]);
+  const [w, e] = await Promise.allSettled([
+    startUpWorld().then((x) => (world = x)),
+    startEngine().then((x) => (engine = x)),
+  ]);
   for (const r of [w, e]) if (r.status === 'rejected') throw r.reason;
   proxy = await startProxy(world.moto.endpoint);
   const cwd = await mkdtemp(join(tmpdir(), 'ecsctl-rel-secrets-'));
@@ -43,12 +46,27 @@ afterAll(async () => {
 }, 120_000);
 
 function expectNoSecret(text: string, where: string) {
-  for (const [what, secret] of Object.entries(SECRETS)) expect(text.includes(secret), `${what} in ${where}`).toBe(false);
+  for (const [what, secret] of Object.entries(SECRETS))
+    expect(text.includes(secret), `${what} in ${where}`).toBe(false);
 }
 
 describe('secrets across up (with a push) and down', () => {
   it('up --verbose builds, pushes with the ECR token and brings the stack up', async () => {
-    const up = await runCli(['up', '--name', 'web', '--context', 'app', '--dockerfile', 'Dockerfile.scratch', '--registry', engine.registryAddr, '--verbose'], opts);
+    const up = await runCli(
+      [
+        'up',
+        '--name',
+        'web',
+        '--context',
+        'app',
+        '--dockerfile',
+        'Dockerfile.scratch',
+        '--registry',
+        engine.registryAddr,
+        '--verbose',
+      ],
+      opts,
+    );
     outputs.push(up.stdout, up.stderr);
     expect(up.code, up.stderr.slice(-3000)).toBe(0);
     expect(proxy.calls.some((c) => c.operation === 'GetAuthorizationToken')).toBe(true);

@@ -9,12 +9,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  DeregisterContainerInstanceCommand, DescribeContainerInstancesCommand, DescribeServicesCommand, ListContainerInstancesCommand,
+  DeregisterContainerInstanceCommand,
+  DescribeContainerInstancesCommand,
+  DescribeServicesCommand,
+  ListContainerInstancesCommand,
   RegisterContainerInstanceCommand,
 } from '@aws-sdk/client-ecs';
 import { DescribeSubnetsCommand, DescribeVpcsCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import {
-  CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, DescribeTargetHealthCommand,
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  DescribeTargetHealthCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startScheduler, type Scheduler } from '../../scripts/standin/scheduler.mjs';
 import { runCli, type CliOptions } from '../harness/cli.js';
@@ -35,7 +41,11 @@ beforeAll(async () => {
   moto = await startMoto({ MOTO_ECS_SERVICE_RUNNING: '10' });
   aws = verifyClients(moto.endpoint);
   // Poll every 300 ms instead of 3 s: same code path, a tenth of the waiting.
-  opts = { cwd: await mkdtemp(join(tmpdir(), 'ecsctl-e2e-service-')), endpoint: moto.endpoint, env: { ECSCTL_POLL_SCALE: '0.1' } };
+  opts = {
+    cwd: await mkdtemp(join(tmpdir(), 'ecsctl-e2e-service-')),
+    endpoint: moto.endpoint,
+    env: { ECSCTL_POLL_SCALE: '0.1' },
+  };
   scheduler = startScheduler({ endpoint: moto.endpoint, intervalMs: 300, log: (l) => schedulerLog.push(l) });
 });
 afterAll(async () => {
@@ -48,31 +58,66 @@ async function prerequisites(): Promise<{ tgArn: string; instanceIds: string[] }
   expect((await cli('cluster', 'create', '--name', 'web')).code).toBe(0);
   expect((await cli('taskdef', 'register', '--image', IMAGE)).code).toBe(0);
 
-  const run = await aws.ec2.send(new RunInstancesCommand({ ImageId: 'ami-0aae19d30bab785d3', InstanceType: 't3.micro', MinCount: 2, MaxCount: 2 }));
+  const run = await aws.ec2.send(
+    new RunInstancesCommand({ ImageId: 'ami-0aae19d30bab785d3', InstanceType: 't3.micro', MinCount: 2, MaxCount: 2 }),
+  );
   const instanceIds = run.Instances!.map((i) => i.InstanceId!);
   // What the ECS agent on each instance would do (moto runs no agent).
   for (const id of instanceIds) {
-    await aws.ecs.send(new RegisterContainerInstanceCommand({ cluster: 'web', instanceIdentityDocument: JSON.stringify({ instanceId: id }) }));
+    await aws.ecs.send(
+      new RegisterContainerInstanceCommand({
+        cluster: 'web',
+        instanceIdentityDocument: JSON.stringify({ instanceId: id }),
+      }),
+    );
   }
 
-  const vpcId = (await aws.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }))).Vpcs![0]!.VpcId!;
-  const subnets = (await aws.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))).Subnets!;
+  const vpcId = (await aws.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] })))
+    .Vpcs![0]!.VpcId!;
+  const subnets = (await aws.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] })))
+    .Subnets!;
   const tags = [{ Key: 'ecsctl:stack', Value: 'web' }];
-  const tg = (await aws.elb.send(new CreateTargetGroupCommand({
-    Name: 'web-tg', Protocol: 'HTTP', Port: 8080, VpcId: vpcId, TargetType: 'instance', Tags: tags,
-  }))).TargetGroups![0]!;
-  const lb = (await aws.elb.send(new CreateLoadBalancerCommand({
-    Name: 'web-lb', Subnets: subnets.slice(0, 2).map((s) => s.SubnetId!), Tags: tags,
-  }))).LoadBalancers![0]!;
-  await aws.elb.send(new CreateListenerCommand({
-    LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'HTTP', Port: 80, DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.TargetGroupArn }], Tags: tags,
-  }));
+  const tg = (
+    await aws.elb.send(
+      new CreateTargetGroupCommand({
+        Name: 'web-tg',
+        Protocol: 'HTTP',
+        Port: 8080,
+        VpcId: vpcId,
+        TargetType: 'instance',
+        Tags: tags,
+      }),
+    )
+  ).TargetGroups![0]!;
+  const lb = (
+    await aws.elb.send(
+      new CreateLoadBalancerCommand({
+        Name: 'web-lb',
+        Subnets: subnets.slice(0, 2).map((s) => s.SubnetId!),
+        Tags: tags,
+      }),
+    )
+  ).LoadBalancers![0]!;
+  await aws.elb.send(
+    new CreateListenerCommand({
+      LoadBalancerArn: lb.LoadBalancerArn,
+      Protocol: 'HTTP',
+      Port: 80,
+      DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.TargetGroupArn }],
+      Tags: tags,
+    }),
+  );
   // The section `ecsctl lb create` would have recorded.
-  await writeFile(stateFile(), JSON.stringify({ ...(await readState()), targetGroup: { name: 'web-tg', arn: tg.TargetGroupArn } }, null, 2));
+  await writeFile(
+    stateFile(),
+    JSON.stringify({ ...(await readState()), targetGroup: { name: 'web-tg', arn: tg.TargetGroupArn } }, null, 2),
+  );
   return { tgArn: tg.TargetGroupArn!, instanceIds };
 }
 
-const liveService = async () => (await aws.ecs.send(new DescribeServicesCommand({ cluster: 'web', services: ['web'], include: ['TAGS'] }))).services![0]!;
+const liveService = async () =>
+  (await aws.ecs.send(new DescribeServicesCommand({ cluster: 'web', services: ['web'], include: ['TAGS'] })))
+    .services![0]!;
 
 describe('service', () => {
   it('refuses bad flags with exit 2 before any AWS call', async () => {
@@ -110,7 +155,8 @@ describe('service', () => {
     expect(svc.deploymentConfiguration?.deploymentCircuitBreaker).toEqual({ enable: true, rollback: true });
     expect(svc.healthCheckGracePeriodSeconds).toBe(30);
     expect(svc.roleArn).toBeUndefined();
-    const health = (await aws.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tgArn }))).TargetHealthDescriptions!;
+    const health = (await aws.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tgArn })))
+      .TargetHealthDescriptions!;
     expect(health.map((h) => h.Target?.Id).sort()).toEqual([...instanceIds].sort());
     expect(schedulerLog.some((l) => l.startsWith('[stand-in for the ECS scheduler] registered'))).toBe(true);
 
@@ -131,21 +177,34 @@ describe('service', () => {
 
     // An instance leaves the cluster: the stand-in deregisters its target, as ECS would.
     const ci = (await aws.ecs.send(new ListContainerInstancesCommand({ cluster: 'web' }))).containerInstanceArns!;
-    const leaving = (await aws.ecs.send(new DescribeContainerInstancesCommand({ cluster: 'web', containerInstances: ci }))).containerInstances!
-      .find((x) => x.ec2InstanceId === instanceIds[1])!;
-    await aws.ecs.send(new DeregisterContainerInstanceCommand({ cluster: 'web', containerInstance: leaving.containerInstanceArn, force: true }));
+    const leaving = (
+      await aws.ecs.send(new DescribeContainerInstancesCommand({ cluster: 'web', containerInstances: ci }))
+    ).containerInstances!.find((x) => x.ec2InstanceId === instanceIds[1])!;
+    await aws.ecs.send(
+      new DeregisterContainerInstanceCommand({
+        cluster: 'web',
+        containerInstance: leaving.containerInstanceArn,
+        force: true,
+      }),
+    );
     const deadline = Date.now() + 10_000;
     let targetIds: string[] = [];
     do {
       await new Promise((r) => setTimeout(r, 200));
-      targetIds = (await aws.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tgArn }))).TargetHealthDescriptions!.map((h) => h.Target!.Id!);
+      targetIds = (
+        await aws.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tgArn }))
+      ).TargetHealthDescriptions!.map((h) => h.Target!.Id!);
     } while (targetIds.length !== 1 && Date.now() < deadline);
     expect(targetIds).toEqual([instanceIds[0]]);
 
     // Every registered target healthy is enough: never healthy == desired (moto keys targets by instance).
     const scaled = await cli('service', 'update', '--desired-count', '4', '--json');
     expect(scaled.code, scaled.stderr).toBe(0);
-    expect(JSON.parse(scaled.stdout)).toMatchObject({ outcome: 'updated', changes: ['desired count 10 → 4'], rollout: { line: '4/4 running, 1/4 healthy, rollout COMPLETED' } });
+    expect(JSON.parse(scaled.stdout)).toMatchObject({
+      outcome: 'updated',
+      changes: ['desired count 10 → 4'],
+      rollout: { line: '4/4 running, 1/4 healthy, rollout COMPLETED' },
+    });
     expect((await liveService()).desiredCount).toBe(4);
 
     const deleted = await cli('service', 'delete', '--yes');
@@ -162,7 +221,9 @@ describe('service', () => {
     expect((await runCli(['taskdef', 'register', '--image', IMAGE], other)).code).toBe(0);
     const r = await runCli(['service', 'create', '--wait-timeout', '2s'], other);
     expect(r.code).toBe(4);
-    expect(r.stderr).toMatch(/error: timed out after \d+s waiting for a container instance to register in cluster lonely\. Launch instances with `ecsctl instances create`/);
+    expect(r.stderr).toMatch(
+      /error: timed out after \d+s waiting for a container instance to register in cluster lonely\. Launch instances with `ecsctl instances create`/,
+    );
     const left = await aws.ecs.send(new DescribeServicesCommand({ cluster: 'lonely', services: ['lonely'] }));
     expect(left.services ?? []).toHaveLength(0);
   });

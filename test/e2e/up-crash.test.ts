@@ -32,8 +32,14 @@ beforeAll(async () => {
   aws = verifyClients(moto.endpoint);
   agent = startAgent({ endpoint: moto.endpoint, intervalMs: 200 });
   scheduler = startScheduler({ endpoint: moto.endpoint, intervalMs: 200 });
-  proxy = await startProxy(moto.endpoint, (call) => (call.operation === holding ? { kind: 'delay-response', ms: 60_000 } : { kind: 'pass' }));
-  opts = { cwd: await mkdtemp(join(tmpdir(), 'ecsctl-up-crash-')), endpoint: proxy.endpoint, env: { ECSCTL_POLL_SCALE: '0.1' } };
+  proxy = await startProxy(moto.endpoint, (call) =>
+    call.operation === holding ? { kind: 'delay-response', ms: 60_000 } : { kind: 'pass' },
+  );
+  opts = {
+    cwd: await mkdtemp(join(tmpdir(), 'ecsctl-up-crash-')),
+    endpoint: proxy.endpoint,
+    env: { ECSCTL_POLL_SCALE: '0.1' },
+  };
 });
 afterAll(async () => {
   await proxy?.close();
@@ -60,7 +66,12 @@ async function killDuring(operation: string, args: string[], cwd: string): Promi
   const child = spawnCli(args, { ...opts, cwd });
   const done = collect(child);
   let exited: string | undefined;
-  void done.then((r) => { exited = `exited ${r.code}: ${r.stderr.split('\n').filter((l) => l.startsWith('error')).join(' ')}`; });
+  void done.then((r) => {
+    exited = `exited ${r.code}: ${r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('error'))
+      .join(' ')}`;
+  });
   const deadline = Date.now() + 60_000;
   while (!proxy.calls.slice(seen).some((c) => c.operation === operation)) {
     if (exited) throw new Error(`${operation} was never called: the run ${exited}`);
@@ -77,46 +88,73 @@ async function killDuring(operation: string, args: string[], cwd: string): Promi
 
 /** What moto holds for the stack, read directly. */
 async function inventory(name: string) {
-  const lbs = (await aws.elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers!.filter((l) => l.LoadBalancerName === `${name}-lb`);
-  const tgs = (await aws.elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups!.filter((t) => t.TargetGroupName === `${name}-tg`);
-  const instances = (await aws.ec2.send(new DescribeInstancesCommand({
-    Filters: [{ Name: 'tag:ecsctl:stack', Values: [name] }, { Name: 'instance-state-name', Values: ['pending', 'running'] }],
-  }))).Reservations!.flatMap((r) => r.Instances!);
-  const revisions = (await aws.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: name }))).taskDefinitionArns ?? [];
-  const serviceArns = (await aws.ecs.send(new ListServicesCommand({ cluster: name })).catch(() => ({ serviceArns: [] }))).serviceArns ?? [];
-  const services = serviceArns.length === 0 ? [] : (await aws.ecs.send(new DescribeServicesCommand({ cluster: name, services: serviceArns }))).services!.filter((s) => s.status === 'ACTIVE');
+  const lbs = (await aws.elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers!.filter(
+    (l) => l.LoadBalancerName === `${name}-lb`,
+  );
+  const tgs = (await aws.elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups!.filter(
+    (t) => t.TargetGroupName === `${name}-tg`,
+  );
+  const instances = (
+    await aws.ec2.send(
+      new DescribeInstancesCommand({
+        Filters: [
+          { Name: 'tag:ecsctl:stack', Values: [name] },
+          { Name: 'instance-state-name', Values: ['pending', 'running'] },
+        ],
+      }),
+    )
+  ).Reservations!.flatMap((r) => r.Instances!);
+  const revisions =
+    (await aws.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: name }))).taskDefinitionArns ?? [];
+  const serviceArns =
+    (await aws.ecs.send(new ListServicesCommand({ cluster: name })).catch(() => ({ serviceArns: [] }))).serviceArns ??
+    [];
+  const services =
+    serviceArns.length === 0
+      ? []
+      : (await aws.ecs.send(new DescribeServicesCommand({ cluster: name, services: serviceArns }))).services!.filter(
+          (s) => s.status === 'ACTIVE',
+        );
   return { lbs, tgs, instances, revisions, services };
 }
 
 // Spread over the run: early (the ALB), middle (instances, task definition), late (the service).
 const killPoints = ['CreateLoadBalancer', 'RunInstances', 'RegisterTaskDefinition', 'CreateService'];
 
-describe.each(killPoints.map((op, i) => [op, `crash${i}`] as const))('up killed while %s is in flight', (operation, name) => {
-  let cwd: string;
+describe.each(killPoints.map((op, i) => [op, `crash${i}`] as const))(
+  'up killed while %s is in flight',
+  (operation, name) => {
+    let cwd: string;
 
-  it('dies with the call made and the answer not heard', async () => {
-    cwd = await mkdtemp(join(tmpdir(), `ecsctl-up-crash-${name}-`));
-    await killDuring(operation, up(name), cwd);
-  });
+    it('dies with the call made and the answer not heard', async () => {
+      cwd = await mkdtemp(join(tmpdir(), `ecsctl-up-crash-${name}-`));
+      await killDuring(operation, up(name), cwd);
+    });
 
-  it('converges on the rerun to exactly one of each resource', async () => {
-    const rerun = await runCli(up(name), { ...opts, cwd });
-    expect(rerun.code, rerun.stderr).toBe(0);
-    const state = JSON.parse(await readFile(join(cwd, 'ecsctl.state.json'), 'utf8'));
-    const live = await inventory(name);
-    expect(live.lbs.map((l) => l.LoadBalancerArn)).toEqual([state.loadBalancer.arn]);
-    expect(live.tgs.map((t) => t.TargetGroupArn)).toEqual([state.targetGroup.arn]);
-    expect(live.instances.map((i) => i.InstanceId).sort()).toEqual([...state.instances.ids].sort());
-    expect(live.instances).toHaveLength(2);
-    expect(live.revisions).toEqual([state.taskDefinition.arn]);
-    expect(live.services.map((s) => s.serviceArn)).toEqual([state.service.arn]);
-  });
+    it('converges on the rerun to exactly one of each resource', async () => {
+      const rerun = await runCli(up(name), { ...opts, cwd });
+      expect(rerun.code, rerun.stderr).toBe(0);
+      const state = JSON.parse(await readFile(join(cwd, 'ecsctl.state.json'), 'utf8'));
+      const live = await inventory(name);
+      expect(live.lbs.map((l) => l.LoadBalancerArn)).toEqual([state.loadBalancer.arn]);
+      expect(live.tgs.map((t) => t.TargetGroupArn)).toEqual([state.targetGroup.arn]);
+      expect(live.instances.map((i) => i.InstanceId).sort()).toEqual([...state.instances.ids].sort());
+      expect(live.instances).toHaveLength(2);
+      expect(live.revisions).toEqual([state.taskDefinition.arn]);
+      expect(live.services.map((s) => s.serviceArn)).toEqual([state.service.arn]);
+    });
 
-  it('is then taken down completely', async () => {
-    const down = await runCli(['down', '--yes'], { ...opts, cwd });
-    expect(down.code, down.stderr).toBe(0);
-    const live = await inventory(name);
-    expect({ lbs: live.lbs.length, tgs: live.tgs.length, instances: live.instances.length, services: live.services.length, revisions: live.revisions.length })
-      .toEqual({ lbs: 0, tgs: 0, instances: 0, services: 0, revisions: 0 });
-  });
-});
+    it('is then taken down completely', async () => {
+      const down = await runCli(['down', '--yes'], { ...opts, cwd });
+      expect(down.code, down.stderr).toBe(0);
+      const live = await inventory(name);
+      expect({
+        lbs: live.lbs.length,
+        tgs: live.tgs.length,
+        instances: live.instances.length,
+        services: live.services.length,
+        revisions: live.revisions.length,
+      }).toEqual({ lbs: 0, tgs: 0, instances: 0, services: 0, revisions: 0 });
+    });
+  },
+);

@@ -10,10 +10,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeRepositoriesCommand } from '@aws-sdk/client-ecr';
-import { CreateClusterCommand, DescribeClustersCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, ListServicesCommand } from '@aws-sdk/client-ecs';
-import { CreateSecurityGroupCommand, DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import {
-  CreateTargetGroupCommand, DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeTargetGroupsCommand,
+  CreateClusterCommand,
+  DescribeClustersCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ListServicesCommand,
+} from '@aws-sdk/client-ecs';
+import {
+  CreateSecurityGroupCommand,
+  DescribeInstancesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeVpcsCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateTargetGroupCommand,
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTargetGroupsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetInstanceProfileCommand } from '@aws-sdk/client-iam';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -39,7 +53,11 @@ beforeAll(async () => {
   aws = verifyClients(moto.endpoint);
   agent = startAgent({ endpoint: moto.endpoint, intervalMs: 200 });
   scheduler = startScheduler({ endpoint: moto.endpoint, intervalMs: 200 });
-  opts = { cwd: await mkdtemp(join(tmpdir(), 'ecsctl-e2e-up-')), endpoint: moto.endpoint, env: { ECSCTL_POLL_SCALE: '0.1' } };
+  opts = {
+    cwd: await mkdtemp(join(tmpdir(), 'ecsctl-e2e-up-')),
+    endpoint: moto.endpoint,
+    env: { ECSCTL_POLL_SCALE: '0.1' },
+  };
 });
 afterAll(async () => {
   await agent?.stop();
@@ -54,7 +72,9 @@ describe('up → status → down', () => {
     const recorder = await startProxy(moto.endpoint, () => ({ kind: 'respond', status: 500, body: '{}' }));
     // No credentials at all: the plan comes from the state and the flags alone.
     const plan = await runCli(['up', '--name', 'web', '--image', IMAGE, '--dry-run'], {
-      ...opts, endpoint: recorder.endpoint, env: { ...opts.env, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined },
+      ...opts,
+      endpoint: recorder.endpoint,
+      env: { ...opts.env, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined },
     });
     await recorder.close();
     expect(plan.code, plan.stderr).toBe(0);
@@ -68,11 +88,24 @@ describe('up → status → down', () => {
   });
 
   it('creates the whole stack and leaves neighbours alone', async () => {
-    const vpcId = (await aws.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }))).Vpcs![0]!.VpcId!;
+    const vpcId = (await aws.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] })))
+      .Vpcs![0]!.VpcId!;
     neighbours = {
-      clusterArn: (await aws.ecs.send(new CreateClusterCommand({ clusterName: 'shop', tags: [{ key: 'ecsctl:stack', value: 'shop' }] }))).cluster!.clusterArn!,
-      sgId: (await aws.ec2.send(new CreateSecurityGroupCommand({ GroupName: 'shop-lb-sg', Description: 'not ours', VpcId: vpcId }))).GroupId!,
-      tgArn: (await aws.elb.send(new CreateTargetGroupCommand({ Name: 'shop-tg', Protocol: 'HTTP', Port: 8080, VpcId: vpcId }))).TargetGroups![0]!.TargetGroupArn!,
+      clusterArn: (
+        await aws.ecs.send(
+          new CreateClusterCommand({ clusterName: 'shop', tags: [{ key: 'ecsctl:stack', value: 'shop' }] }),
+        )
+      ).cluster!.clusterArn!,
+      sgId: (
+        await aws.ec2.send(
+          new CreateSecurityGroupCommand({ GroupName: 'shop-lb-sg', Description: 'not ours', VpcId: vpcId }),
+        )
+      ).GroupId!,
+      tgArn: (
+        await aws.elb.send(
+          new CreateTargetGroupCommand({ Name: 'shop-tg', Protocol: 'HTTP', Port: 8080, VpcId: vpcId }),
+        )
+      ).TargetGroups![0]!.TargetGroupArn!,
     };
 
     const up = await cli('up', '--name', 'web', '--image', IMAGE, '--desired-count', '10', '--json');
@@ -86,7 +119,9 @@ describe('up → status → down', () => {
     expect(repo.repositories?.[0]?.repositoryUri).toBe(state.repository.uri);
     const cluster = await aws.ecs.send(new DescribeClustersCommand({ clusters: ['web'] }));
     expect(cluster.clusters?.[0]).toMatchObject({ status: 'ACTIVE', registeredContainerInstancesCount: 2 });
-    const instances = (await aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: state.instances.ids }))).Reservations!.flatMap((r) => r.Instances!);
+    const instances = (
+      await aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: state.instances.ids }))
+    ).Reservations!.flatMap((r) => r.Instances!);
     expect(instances).toHaveLength(2);
     for (const i of instances) {
       expect(i.State?.Name).toBe('running');
@@ -97,14 +132,24 @@ describe('up → status → down', () => {
     expect(profile.InstanceProfile?.Roles?.[0]?.RoleName).toBe('web-ecs-instance');
     const lb = (await aws.elb.send(new DescribeLoadBalancersCommand({ Names: ['web-lb'] }))).LoadBalancers![0]!;
     expect(lb).toMatchObject({ Scheme: 'internet-facing', SecurityGroups: [state.lbSecurityGroup.id] });
-    const listener = (await aws.elb.send(new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn }))).Listeners![0]!;
-    expect(listener).toMatchObject({ Port: 80, Protocol: 'HTTP', DefaultActions: [expect.objectContaining({ Type: 'forward', TargetGroupArn: state.targetGroup.arn })] });
+    const listener = (await aws.elb.send(new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn })))
+      .Listeners![0]!;
+    expect(listener).toMatchObject({
+      Port: 80,
+      Protocol: 'HTTP',
+      DefaultActions: [expect.objectContaining({ Type: 'forward', TargetGroupArn: state.targetGroup.arn })],
+    });
     const td = await aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: state.taskDefinition.arn }));
-    expect(td.taskDefinition?.containerDefinitions?.[0]).toMatchObject({ image: IMAGE, portMappings: [{ hostPort: 0, containerPort: 8080, protocol: 'tcp' }] });
+    expect(td.taskDefinition?.containerDefinitions?.[0]).toMatchObject({
+      image: IMAGE,
+      portMappings: [{ hostPort: 0, containerPort: 8080, protocol: 'tcp' }],
+    });
     expect(td.taskDefinition?.containerDefinitions?.[0]?.logConfiguration?.options?.['awslogs-group']).toBe('/ecs/web');
     const svc = (await aws.ecs.send(new DescribeServicesCommand({ cluster: 'web', services: ['web'] }))).services![0]!;
     expect(svc).toMatchObject({ status: 'ACTIVE', desiredCount: 10, launchType: 'EC2' });
-    expect(svc.loadBalancers).toEqual([{ targetGroupArn: state.targetGroup.arn, containerName: 'web', containerPort: 8080 }]);
+    expect(svc.loadBalancers).toEqual([
+      { targetGroupArn: state.targetGroup.arn, containerName: 'web', containerPort: 8080 },
+    ]);
     expect(svc.roleArn).toBeUndefined();
     expect(svc.deploymentConfiguration?.deploymentCircuitBreaker).toEqual({ enable: true, rollback: true });
     const groups = await aws.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/ecs/web' }));
@@ -140,11 +185,14 @@ describe('up → status → down', () => {
   });
 
   it('stops on Ctrl-C after the calls in flight, exits 130, and a rerun finishes the job', async () => {
-    const proxy = await startProxy(moto.endpoint, (call) => (call.operation === 'RegisterTaskDefinition' ? { kind: 'delay-response', ms: 1_500 } : { kind: 'pass' }));
+    const proxy = await startProxy(moto.endpoint, (call) =>
+      call.operation === 'RegisterTaskDefinition' ? { kind: 'delay-response', ms: 1_500 } : { kind: 'pass' },
+    );
     const v3 = IMAGE.replace(':v0.1', ':v0.3');
     const child = spawnCli(['up', '--image', v3], { ...opts, endpoint: proxy.endpoint });
     const done = collect(child);
-    while (!proxy.calls.some((c) => c.operation === 'RegisterTaskDefinition')) await new Promise((r) => setTimeout(r, 20));
+    while (!proxy.calls.some((c) => c.operation === 'RegisterTaskDefinition'))
+      await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGINT');
     const interrupted = await done;
     await proxy.close();
@@ -153,11 +201,13 @@ describe('up → status → down', () => {
     // The registration in flight finished and was recorded; the service was not touched yet.
     const state = await readState();
     expect(state.taskDefinition.revision).toBe(3);
-    const before = (await aws.ecs.send(new DescribeServicesCommand({ cluster: 'web', services: ['web'] }))).services![0]!;
+    const before = (await aws.ecs.send(new DescribeServicesCommand({ cluster: 'web', services: ['web'] })))
+      .services![0]!;
     expect(before.taskDefinition).not.toBe(state.taskDefinition.arn);
     const rerun = await cli('up', '--image', v3);
     expect(rerun.code, rerun.stderr).toBe(0);
-    const after = (await aws.ecs.send(new DescribeServicesCommand({ cluster: 'web', services: ['web'] }))).services![0]!;
+    const after = (await aws.ecs.send(new DescribeServicesCommand({ cluster: 'web', services: ['web'] })))
+      .services![0]!;
     expect(after.taskDefinition).toBe(state.taskDefinition.arn);
   });
 
@@ -167,8 +217,18 @@ describe('up → status → down', () => {
     const parsed = JSON.parse(status.stdout);
     expect(parsed).toMatchObject({ stack: 'web', region: 'us-east-1', drift: 0 });
     expect(parsed.resources.map((r: { kind: string }) => r.kind)).toEqual([
-      'repository', 'image', 'cluster', 'security groups', 'instance role', 'instances', 'log group', 'task definition',
-      'load balancer', 'listener', 'target group', 'service',
+      'repository',
+      'image',
+      'cluster',
+      'security groups',
+      'instance role',
+      'instances',
+      'log group',
+      'task definition',
+      'load balancer',
+      'listener',
+      'target group',
+      'service',
     ]);
   });
 
@@ -179,39 +239,93 @@ describe('up → status → down', () => {
     expect(await readState()).toEqual({ version: 1, name: 'web', region: 'us-east-1' });
 
     const tagged = async () => {
-      const clusters = (await aws.ecs.send(new DescribeClustersCommand({ clusters: ['web'] }))).clusters!.filter((c) => c.status === 'ACTIVE');
+      const clusters = (await aws.ecs.send(new DescribeClustersCommand({ clusters: ['web'] }))).clusters!.filter(
+        (c) => c.status === 'ACTIVE',
+      );
       const services = (await aws.ecs.send(new ListServicesCommand({ cluster: 'web' }))).serviceArns ?? [];
-      const live = (await aws.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:ecsctl:stack', Values: ['web'] }, { Name: 'instance-state-name', Values: ['pending', 'running'] }] }))).Reservations ?? [];
-      const sgs = (await aws.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'tag:ecsctl:stack', Values: ['web'] }] }))).SecurityGroups ?? [];
+      const live =
+        (
+          await aws.ec2.send(
+            new DescribeInstancesCommand({
+              Filters: [
+                { Name: 'tag:ecsctl:stack', Values: ['web'] },
+                { Name: 'instance-state-name', Values: ['pending', 'running'] },
+              ],
+            }),
+          )
+        ).Reservations ?? [];
+      const sgs =
+        (
+          await aws.ec2.send(
+            new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'tag:ecsctl:stack', Values: ['web'] }] }),
+          )
+        ).SecurityGroups ?? [];
       const lbs = (await aws.elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
       const tgs = (await aws.elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [];
       const repos = (await aws.ecr.send(new DescribeRepositoriesCommand({}))).repositories ?? [];
       const logs = (await aws.logs.send(new DescribeLogGroupsCommand({}))).logGroups ?? [];
-      const activeServices = services.length === 0 ? [] : (await aws.ecs.send(new DescribeServicesCommand({ cluster: 'web', services }))).services!.filter((s) => s.status !== 'INACTIVE');
-      return { clusters: clusters.length, services: activeServices.length, instances: live.length, sgs: sgs.length, lbs: lbs.length,
-        tgs: tgs.filter((t) => t.TargetGroupName === 'web-tg').length, repos: repos.length, logs: logs.length };
+      const activeServices =
+        services.length === 0
+          ? []
+          : (await aws.ecs.send(new DescribeServicesCommand({ cluster: 'web', services }))).services!.filter(
+              (s) => s.status !== 'INACTIVE',
+            );
+      return {
+        clusters: clusters.length,
+        services: activeServices.length,
+        instances: live.length,
+        sgs: sgs.length,
+        lbs: lbs.length,
+        tgs: tgs.filter((t) => t.TargetGroupName === 'web-tg').length,
+        repos: repos.length,
+        logs: logs.length,
+      };
     };
-    expect(await tagged()).toEqual({ clusters: 0, services: 0, instances: 0, sgs: 0, lbs: 0, tgs: 0, repos: 0, logs: 0 });
+    expect(await tagged()).toEqual({
+      clusters: 0,
+      services: 0,
+      instances: 0,
+      sgs: 0,
+      lbs: 0,
+      tgs: 0,
+      repos: 0,
+      logs: 0,
+    });
 
     const again = await cli('down', '--yes');
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/nothing to delete/);
 
     // Neighbours: untouched.
-    expect((await aws.ecs.send(new DescribeClustersCommand({ clusters: [neighbours.clusterArn] }))).clusters?.[0]?.status).toBe('ACTIVE');
-    expect((await aws.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [neighbours.sgId] }))).SecurityGroups).toHaveLength(1);
-    expect((await aws.elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [neighbours.tgArn] }))).TargetGroups).toHaveLength(1);
+    expect(
+      (await aws.ecs.send(new DescribeClustersCommand({ clusters: [neighbours.clusterArn] }))).clusters?.[0]?.status,
+    ).toBe('ACTIVE');
+    expect(
+      (await aws.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [neighbours.sgId] }))).SecurityGroups,
+    ).toHaveLength(1);
+    expect(
+      (await aws.elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [neighbours.tgArn] }))).TargetGroups,
+    ).toHaveLength(1);
   });
 
-  it('reports, and never deletes, a resource a hand-edited state names that is not the stack\'s', async () => {
+  it("reports, and never deletes, a resource a hand-edited state names that is not the stack's", async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'ecsctl-e2e-edited-'));
     const { writeFile } = await import('node:fs/promises');
-    await writeFile(join(cwd, 'ecsctl.state.json'), JSON.stringify({
-      version: 1, name: 'edited', region: 'us-east-1', cluster: { name: 'shop', arn: neighbours.clusterArn },
-    }), { mode: 0o600 });
+    await writeFile(
+      join(cwd, 'ecsctl.state.json'),
+      JSON.stringify({
+        version: 1,
+        name: 'edited',
+        region: 'us-east-1',
+        cluster: { name: 'shop', arn: neighbours.clusterArn },
+      }),
+      { mode: 0o600 },
+    );
     const down = await runCli(['down', '--yes'], { ...opts, cwd });
     expect(down.code, down.stderr).toBe(0);
     expect(down.stderr).toMatch(/ECS cluster shop exists but was not created by ecsctl for stack edited.*left alone/);
-    expect((await aws.ecs.send(new DescribeClustersCommand({ clusters: [neighbours.clusterArn] }))).clusters?.[0]?.status).toBe('ACTIVE');
+    expect(
+      (await aws.ecs.send(new DescribeClustersCommand({ clusters: [neighbours.clusterArn] }))).clusters?.[0]?.status,
+    ).toBe('ACTIVE');
   });
 });

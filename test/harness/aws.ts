@@ -10,7 +10,12 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 export function verifyClients(endpoint: string, region = 'us-east-1') {
-  const config = { region, endpoint, credentials: { accessKeyId: 'AKIAECSCTLTEST000000', secretAccessKey: 'verify' }, maxAttempts: 2 };
+  const config = {
+    region,
+    endpoint,
+    credentials: { accessKeyId: 'AKIAECSCTLTEST000000', secretAccessKey: 'verify' },
+    maxAttempts: 2,
+  };
   return {
     ecr: new ECRClient(config),
     ecs: new ECSClient(config),

@@ -39,9 +39,10 @@ export async function startBackends(o: BackendOptions): Promise<Backends> {
   return {
     url: `http://127.0.0.1:${port}/`,
     count: () => n,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -25,7 +25,9 @@ export interface EngineEnv {
 }
 
 /** Starts dockerd + registry (or only a registry), returning what engine-up.sh wrote to its env file. */
-export async function startEngine(options: { registryOnly?: boolean; registryPassword?: string } = {}): Promise<EngineEnv> {
+export async function startEngine(
+  options: { registryOnly?: boolean; registryPassword?: string } = {},
+): Promise<EngineEnv> {
   // Short path: the unix sockets under it must stay below the 108-byte limit.
   const dir = await mkdtemp(join(tmpdir(), 'ecsctl-eng-'));
   const env: NodeJS.ProcessEnv = {
@@ -40,7 +42,11 @@ export async function startEngine(options: { registryOnly?: boolean; registryPas
   };
   let stdout: string;
   try {
-    ({ stdout } = await run('bash', [join(SCRIPTS, 'engine-up.sh')], { env, timeout: 600_000, maxBuffer: 16 * 1024 * 1024 }));
+    ({ stdout } = await run('bash', [join(SCRIPTS, 'engine-up.sh')], {
+      env,
+      timeout: 600_000,
+      maxBuffer: 16 * 1024 * 1024,
+    }));
   } catch (e) {
     await stop().catch(() => undefined);
     throw new Error(`engine-up.sh failed: ${(e as { stderr?: string }).stderr ?? e}`);

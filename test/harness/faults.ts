@@ -42,25 +42,39 @@ const JSON_SERVICES = new Set(['ECS', 'ECR', 'SSM', 'LOGS']);
 export function throttle(service: string): Decision {
   if (JSON_SERVICES.has(service)) {
     return {
-      kind: 'respond', status: 400,
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'ThrottlingException', 'x-amzn-requestid': 'fault' },
+      kind: 'respond',
+      status: 400,
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amzn-errortype': 'ThrottlingException',
+        'x-amzn-requestid': 'fault',
+      },
       body: JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }),
     };
   }
   if (service === 'EC2') {
     return {
-      kind: 'respond', status: 503, headers: { 'content-type': 'text/xml;charset=UTF-8' },
+      kind: 'respond',
+      status: 503,
+      headers: { 'content-type': 'text/xml;charset=UTF-8' },
       body: '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>fault</RequestID></Response>',
     };
   }
   // awsQuery (ELBv2, IAM, STS)
   return {
-    kind: 'respond', status: 400, headers: { 'content-type': 'text/xml' },
+    kind: 'respond',
+    status: 400,
+    headers: { 'content-type': 'text/xml' },
     body: '<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault</RequestId></ErrorResponse>',
   };
 }
 
-export const UNAVAILABLE = { kind: 'respond', status: 503, headers: { 'content-type': 'text/plain' }, body: 'Service Unavailable' } as const satisfies Decision;
+export const UNAVAILABLE = {
+  kind: 'respond',
+  status: 503,
+  headers: { 'content-type': 'text/plain' },
+  body: 'Service Unavailable',
+} as const satisfies Decision;
 
 /**
  * Faults `rate` of calls (by the seeded draw), a third of them as 503 and the rest as throttling;

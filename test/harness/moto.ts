@@ -19,8 +19,9 @@ let python: string | undefined;
 
 /** The real interpreter, not a pyenv shim, so that the PID we hold is the server's own. */
 export function pythonExecutable(): string {
-  python ??= process.env.ECSCTL_TEST_PYTHON
-    ?? execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+  python ??=
+    process.env.ECSCTL_TEST_PYTHON ??
+    execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
   return python;
 }
 

@@ -20,9 +20,19 @@ export type Decision =
   | { readonly kind: 'pass' }
   /** Forward, then wait before answering (AWS has acted; the caller has not heard yet). */
   | { readonly kind: 'delay-response'; readonly ms: number }
-  | { readonly kind: 'respond'; readonly status: number; readonly headers?: Record<string, string>; readonly body: string }
+  | {
+      readonly kind: 'respond';
+      readonly status: number;
+      readonly headers?: Record<string, string>;
+      readonly body: string;
+    }
   /** Forward (AWS acts), then answer this instead of what came back: a response lost on the way. */
-  | { readonly kind: 'forward-then-respond'; readonly status: number; readonly headers?: Record<string, string>; readonly body: string };
+  | {
+      readonly kind: 'forward-then-respond';
+      readonly status: number;
+      readonly headers?: Record<string, string>;
+      readonly body: string;
+    };
 
 export interface Proxy {
   readonly endpoint: string;
@@ -34,13 +44,15 @@ export function operationOf(headers: IncomingHttpHeaders, body: string): Call {
   const auth = String(headers.authorization ?? '');
   const scope = /Credential=[^/]+\/\d+\/[^/]+\/([^/]+)\//.exec(auth)?.[1] ?? 'unknown';
   const target = headers['x-amz-target'];
-  const operation = typeof target === 'string'
-    ? target.split('.').pop()!
-    : new URLSearchParams(body).get('Action') ?? 'unknown';
+  const operation =
+    typeof target === 'string' ? target.split('.').pop()! : (new URLSearchParams(body).get('Action') ?? 'unknown');
   return { service: scope.toUpperCase(), operation, body };
 }
 
-export async function startProxy(target: string, decide: (call: Call) => Decision = () => ({ kind: 'pass' })): Promise<Proxy> {
+export async function startProxy(
+  target: string,
+  decide: (call: Call) => Decision = () => ({ kind: 'pass' }),
+): Promise<Proxy> {
   const upstream = new URL(target);
   const calls: Call[] = [];
   const server: Server = createServer((req, res) => {
@@ -57,7 +69,13 @@ export async function startProxy(target: string, decide: (call: Call) => Decisio
         return;
       }
       const fwd = request(
-        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: upstream.host },
+        },
         (up) => {
           const parts: Buffer[] = [];
           up.on('data', (c: Buffer) => parts.push(c));
@@ -89,9 +107,10 @@ export async function startProxy(target: string, decide: (call: Call) => Decisio
   return {
     endpoint: `http://127.0.0.1:${port}`,
     calls,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -4,7 +4,9 @@ import { VERSION } from '../../src/version.js';
 
 describe('version', () => {
   it('matches package.json (the CLI prints it without reading JSON at start-up)', async () => {
-    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     expect(VERSION).toBe(pkg.version);
   });
 });

@@ -23,6 +23,9 @@ export function parser<T>(fn: (value: string, flag: string) => T, flag: string):
 }
 
 /** For repeatable flags such as --env KEY=VALUE. */
-export function collect<T>(fn: (value: string, flag: string) => T, flag: string): (value: string, previous: T[] | undefined) => T[] {
+export function collect<T>(
+  fn: (value: string, flag: string) => T,
+  flag: string,
+): (value: string, previous: T[] | undefined) => T[] {
   return (value, previous) => [...(previous ?? []), fn(value, flag)];
 }

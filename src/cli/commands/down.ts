@@ -2,26 +2,53 @@ import type { Command } from 'commander';
 import * as v from '../../util/validate.js';
 import { examples, globalsOf, parser, runCommand } from './common.js';
 
-interface DownOptions { keepRepo?: boolean; keepLogs?: boolean; dryRun?: boolean; waitTimeout?: number }
+interface DownOptions {
+  keepRepo?: boolean;
+  keepLogs?: boolean;
+  dryRun?: boolean;
+  waitTimeout?: number;
+}
 
 export function registerDown(program: Command): void {
-  program.command('down')
-    .description('Delete everything the state file records, in dependency order and in parallel where safe; a second run is a no-op.')
+  program
+    .command('down')
+    .description(
+      'Delete everything the state file records, in dependency order and in parallel where safe; a second run is a no-op.',
+    )
     .option('--keep-repo', 'Keep the ECR repository and its images.')
     .option('--keep-logs', 'Keep the CloudWatch Logs group and its events.')
-    .option('--wait-timeout <duration>', 'Bound on each wait (service draining, load balancer gone, instances terminated, security group released) (default: 15m).', parser((x, f) => v.duration(x, f), '--wait-timeout'))
-    .option('--dry-run', 'Print what would be deleted, in which order and what in parallel, with the aws commands it replaces; delete nothing.')
-    .addHelpText('after', `
+    .option(
+      '--wait-timeout <duration>',
+      'Bound on each wait (service draining, load balancer gone, instances terminated, security group released) (default: 15m).',
+      parser((x, f) => v.duration(x, f), '--wait-timeout'),
+    )
+    .option(
+      '--dry-run',
+      'Print what would be deleted, in which order and what in parallel, with the aws commands it replaces; delete nothing.',
+    )
+    .addHelpText(
+      'after',
+      `
 The state file stays, recording an empty stack (its name and region), so \`ecsctl up\` can start again.
 Nothing without the tag ecsctl:stack=<name> is ever deleted, even when the state names it: it is reported.
-${examples('down --yes', 'down --keep-repo --dry-run')}`)
+${examples('down --yes', 'down --keep-repo --dry-run')}`,
+    )
     .action(async (opts: DownOptions, cmd: Command) => {
       const { runDown, printDownPlan } = await import('../../orchestrate/down-command.js');
-      const settings = { keepRepo: opts.keepRepo === true, keepLogs: opts.keepLogs === true, waitTimeoutMs: opts.waitTimeout ?? 15 * 60_000 };
+      const settings = {
+        keepRepo: opts.keepRepo === true,
+        keepLogs: opts.keepLogs === true,
+        waitTimeoutMs: opts.waitTimeout ?? 15 * 60_000,
+      };
       if (opts.dryRun) return printDownPlan(globalsOf(cmd), settings);
       await runCommand(globalsOf(cmd), {
-        command: 'down', services: ['elb', 'ecr', 'ecs', 'logs', 'ec2', 'iam'], mutates: true, destructive: true, clientsPerTask: true,
-        confirm: (s) => `Delete every resource of stack ${s.name} in ${s.region}${opts.keepRepo ? ' (keeping the repository)' : ''}?`,
+        command: 'down',
+        services: ['elb', 'ecr', 'ecs', 'logs', 'ec2', 'iam'],
+        mutates: true,
+        destructive: true,
+        clientsPerTask: true,
+        confirm: (s) =>
+          `Delete every resource of stack ${s.name} in ${s.region}${opts.keepRepo ? ' (keeping the repository)' : ''}?`,
         run: (ctx, g) => runDown(ctx, g, settings),
         render: (r) => r.summary,
       });

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { CreateInstancesResult, DeleteInstancesResult, InstanceView } from '../../steps/instances-stack.js';
+import type { CreateInstancesResult, DeleteInstancesResult, InstanceView } from '../../steps/instances/stack.js';
 import * as v from '../../util/validate.js';
 import { examples, globalsOf, parser, runCommand } from './common.js';
 
@@ -17,57 +17,138 @@ interface CreateOptions {
 }
 
 export function registerInstances(program: Command): void {
-  const instances = program.command('instances')
-    .description('Manage the EC2 container instances of the cluster, with their security groups and IAM instance profile (aws ec2 run-instances).')
+  const instances = program
+    .command('instances')
+    .description(
+      'Manage the EC2 container instances of the cluster, with their security groups and IAM instance profile (aws ec2 run-instances).',
+    )
     .addHelpText('after', examples('instances create --count 2', 'instances list --json'));
 
-  instances.command('create')
+  instances
+    .command('create')
     .description('Launch ECS-optimized instances that join the recorded cluster, and wait until they are registered.')
-    .option('--count <n>', 'How many instances to keep running (1-20).', parser((x, f) => v.integer(x, f, 1, 20), '--count'), 2)
-    .option('--type <type>', 'EC2 instance type; Graviton types (t4g, m7g, …) get the arm64 AMI.', parser(v.instanceType, '--type'), 't3.small')
-    .option('--ami <id>', 'AMI to launch (default: the ECS-optimized Amazon Linux 2023 image from SSM for the type\'s architecture).', parser((x, f) => v.awsId(x, 'ami', f), '--ami'))
-    .option('--vpc <id>', 'VPC to launch in (default: the recorded VPC, else the region\'s default VPC).', parser((x, f) => v.awsId(x, 'vpc', f), '--vpc'))
-    .option('--subnets <ids>', 'Comma-separated subnets to spread the instances over (default: the VPC\'s default subnets).',
-      parser((x, f) => v.list(x, f, (s) => v.awsId(s, 'subnet', f)), '--subnets'))
-    .option('--key-name <name>', 'EC2 key pair to install on the instances (default: none). The instance security group opens no SSH port; add a rule yourself or use Session Manager.', parser(v.keyPairName, '--key-name'))
-    .option('--ingress-cidr <cidr>', 'Who may reach the load balancer listener: the source CIDR of <name>-lb-sg\'s one rule.', parser(v.ipv4Cidr, '--ingress-cidr'), '0.0.0.0/0')
-    .option('--listener-port <port>', 'Load balancer listener port that <name>-lb-sg opens.', parser(v.port, '--listener-port'), 80)
-    .addOption(new Option('--wait-timeout <duration>', 'How long to wait for the instances to run and register before exiting with code 4.')
-      .argParser(parser((x, f) => v.duration(x, f), '--wait-timeout')).default(600_000, '10m'))
-    .option('--no-wait', 'Return once the instances are launched, without waiting for them to register (default: wait).')
-    .addHelpText('after', examples('instances create', 'instances create --count 3 --type t4g.small --wait-timeout 15m'))
+    .option(
+      '--count <n>',
+      'How many instances to keep running (1-20).',
+      parser((x, f) => v.integer(x, f, 1, 20), '--count'),
+      2,
+    )
+    .option(
+      '--type <type>',
+      'EC2 instance type; Graviton types (t4g, m7g, …) get the arm64 AMI.',
+      parser(v.instanceType, '--type'),
+      't3.small',
+    )
+    .option(
+      '--ami <id>',
+      "AMI to launch (default: the ECS-optimized Amazon Linux 2023 image from SSM for the type's architecture).",
+      parser((x, f) => v.awsId(x, 'ami', f), '--ami'),
+    )
+    .option(
+      '--vpc <id>',
+      "VPC to launch in (default: the recorded VPC, else the region's default VPC).",
+      parser((x, f) => v.awsId(x, 'vpc', f), '--vpc'),
+    )
+    .option(
+      '--subnets <ids>',
+      "Comma-separated subnets to spread the instances over (default: the VPC's default subnets).",
+      parser((x, f) => v.list(x, f, (s) => v.awsId(s, 'subnet', f)), '--subnets'),
+    )
+    .option(
+      '--key-name <name>',
+      'EC2 key pair to install on the instances (default: none). The instance security group opens no SSH port; add a rule yourself or use Session Manager.',
+      parser(v.keyPairName, '--key-name'),
+    )
+    .option(
+      '--ingress-cidr <cidr>',
+      "Who may reach the load balancer listener: the source CIDR of <name>-lb-sg's one rule.",
+      parser(v.ipv4Cidr, '--ingress-cidr'),
+      '0.0.0.0/0',
+    )
+    .option(
+      '--listener-port <port>',
+      'Load balancer listener port that <name>-lb-sg opens.',
+      parser(v.port, '--listener-port'),
+      80,
+    )
+    .addOption(
+      new Option(
+        '--wait-timeout <duration>',
+        'How long to wait for the instances to run and register before exiting with code 4.',
+      )
+        .argParser(parser((x, f) => v.duration(x, f), '--wait-timeout'))
+        .default(600_000, '10m'),
+    )
+    .option(
+      '--no-wait',
+      'Return once the instances are launched, without waiting for them to register (default: wait).',
+    )
+    .addHelpText(
+      'after',
+      examples('instances create', 'instances create --count 3 --type t4g.small --wait-timeout 15m'),
+    )
     .action(async (opts: CreateOptions, cmd: Command) => {
       await runCommand(globalsOf(cmd), {
-        command: 'instances create', services: ['ec2', 'ecs', 'iam', 'ssm'], mutates: true,
-        run: async (ctx) => (await import('../../steps/instances-stack.js')).createInstances(ctx, {
-          count: opts.count, instanceType: opts.type, ami: opts.ami, vpcId: opts.vpc, subnetIds: opts.subnets, keyName: opts.keyName,
-          ingressCidr: opts.ingressCidr, listenerPort: opts.listenerPort, wait: opts.wait, waitTimeoutMs: opts.waitTimeout,
-        }),
+        command: 'instances create',
+        services: ['ec2', 'ecs', 'iam', 'ssm'],
+        mutates: true,
+        run: async (ctx) =>
+          (await import('../../steps/instances/stack.js')).createInstances(ctx, {
+            count: opts.count,
+            instanceType: opts.type,
+            ami: opts.ami,
+            vpcId: opts.vpc,
+            subnetIds: opts.subnets,
+            keyName: opts.keyName,
+            ingressCidr: opts.ingressCidr,
+            listenerPort: opts.listenerPort,
+            wait: opts.wait,
+            waitTimeoutMs: opts.waitTimeout,
+          }),
         render: renderCreate,
       });
     });
 
-  instances.command('list')
-    .description('List the stack\'s instances (found by tag) with their state, zone, addresses and cluster registration.')
+  instances
+    .command('list')
+    .description(
+      "List the stack's instances (found by tag) with their state, zone, addresses and cluster registration.",
+    )
     .addHelpText('after', examples('instances list', 'instances list --json'))
     .action(async (_opts: object, cmd: Command) => {
       await runCommand(globalsOf(cmd), {
-        command: 'instances list', services: ['ec2', 'ecs'], mutates: false,
-        run: async (ctx) => (await import('../../steps/instances-stack.js')).listInstances(ctx),
+        command: 'instances list',
+        services: ['ec2', 'ecs'],
+        mutates: false,
+        run: async (ctx) => (await import('../../steps/instances/stack.js')).listInstances(ctx),
         render: renderList,
       });
     });
 
-  instances.command('delete')
-    .description('Deregister and terminate the instances, then delete the instance security group, the LB group if unused, and the IAM role and profile.')
-    .addOption(new Option('--timeout <duration>', 'How long to wait for termination and for each security group to become free before exiting with code 4.')
-      .argParser(parser((x, f) => v.duration(x, f), '--timeout')).default(600_000, '10m'))
+  instances
+    .command('delete')
+    .description(
+      'Deregister and terminate the instances, then delete the instance security group, the LB group if unused, and the IAM role and profile.',
+    )
+    .addOption(
+      new Option(
+        '--timeout <duration>',
+        'How long to wait for termination and for each security group to become free before exiting with code 4.',
+      )
+        .argParser(parser((x, f) => v.duration(x, f), '--timeout'))
+        .default(600_000, '10m'),
+    )
     .addHelpText('after', examples('instances delete --yes', 'instances delete --timeout 20m --json --yes'))
     .action(async (opts: { timeout: number }, cmd: Command) => {
       await runCommand(globalsOf(cmd), {
-        command: 'instances delete', services: ['ec2', 'ecs', 'iam'], mutates: true, destructive: true,
-        confirm: (s) => `Terminate the container instances of stack ${s.name} and delete their security group and IAM role?`,
-        run: async (ctx) => (await import('../../steps/instances-stack.js')).deleteInstanceStack(ctx, { timeoutMs: opts.timeout }),
+        command: 'instances delete',
+        services: ['ec2', 'ecs', 'iam'],
+        mutates: true,
+        destructive: true,
+        confirm: (s) =>
+          `Terminate the container instances of stack ${s.name} and delete their security group and IAM role?`,
+        run: async (ctx) =>
+          (await import('../../steps/instances/stack.js')).deleteInstanceStack(ctx, { timeoutMs: opts.timeout }),
         render: renderDelete,
       });
     });
@@ -76,7 +157,9 @@ export function registerInstances(program: Command): void {
 function renderCreate(r: CreateInstancesResult): string {
   const lines = [
     `${r.outcome}: ${r.instances.length} instance(s) for cluster ${r.cluster}${r.registered === undefined ? ' (not waiting for registration)' : `, ${r.registered} registered`}`,
-    ...r.instances.map((i) => `  ${i.id}  ${i.az ?? ''}  ${i.subnetId ?? ''}${r.launched.includes(i.id) ? '  (new)' : ''}`),
+    ...r.instances.map(
+      (i) => `  ${i.id}  ${i.az ?? ''}  ${i.subnetId ?? ''}${r.launched.includes(i.id) ? '  (new)' : ''}`,
+    ),
     `  type        ${r.instanceType}`,
     `  ami         ${r.ami.imageId} (${r.ami.source})`,
     `  vpc         ${r.network.vpcId}`,
@@ -88,7 +171,19 @@ function renderCreate(r: CreateInstancesResult): string {
 
 function renderList(rows: InstanceView[]): string {
   if (rows.length === 0) return 'no instances';
-  return rows.map((i) => [i.id, i.state, i.type, i.az, i.privateIp ?? '-', i.publicIp ?? '-', i.containerInstance ? 'registered' : 'not registered'].join('\t')).join('\n');
+  return rows
+    .map((i) =>
+      [
+        i.id,
+        i.state,
+        i.type,
+        i.az,
+        i.privateIp ?? '-',
+        i.publicIp ?? '-',
+        i.containerInstance ? 'registered' : 'not registered',
+      ].join('\t'),
+    )
+    .join('\n');
 }
 
 function renderDelete(r: DeleteInstancesResult): string {

@@ -1,11 +1,11 @@
 import { Option, type Command } from 'commander';
 import { OperationError, UsageError } from '../../errors.js';
-import { LB_DEFAULTS as D } from '../../steps/lb-defaults.js';
-import type { LbCreateResult } from '../../steps/lb.js';
-import type { LbView } from '../../steps/lb-show.js';
-import type { ProbeResult } from '../../steps/probe.js';
+import { LB_DEFAULTS as D } from '../../steps/lb/defaults.js';
+import type { LbCreateResult } from '../../steps/lb/lb.js';
+import type { LbView } from '../../steps/lb/show.js';
+import type { ProbeResult } from '../../steps/lb/probe.js';
 import * as v from '../../util/validate.js';
-import { examples, globalsOf, parser, runCommand } from './common.js';
+import { examples, globalsOf, runCommand } from './common.js';
 
 /** A duration in whole seconds within [min, max]: "15s", "2m" or a plain number of seconds; "0" where min is 0. */
 export function seconds(value: string, flag: string, min: number, max: number): number {
@@ -20,14 +20,17 @@ export function seconds(value: string, flag: string, min: number, max: number): 
 export function cidr(value: string, flag: string): string {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value.trim());
   if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
-    throw new UsageError(`${flag} ${JSON.stringify(value)} is not an IPv4 CIDR block (e.g. 0.0.0.0/0 or 203.0.113.0/24)`);
+    throw new UsageError(
+      `${flag} ${JSON.stringify(value)} is not an IPv4 CIDR block (e.g. 0.0.0.0/0 or 203.0.113.0/24)`,
+    );
   }
   return value.trim();
 }
 
 /** A URL path as ALB health checks and the probe use it: starts with "/", no spaces, ≤ 1024 characters. */
 export function urlPath(value: string, flag: string): string {
-  if (!/^\/[^\s]{0,1023}$/.test(value)) throw new UsageError(`${flag} must be a path starting with / (e.g. /health), got ${JSON.stringify(value)}`);
+  if (!/^\/[^\s]{0,1023}$/.test(value))
+    throw new UsageError(`${flag} must be a path starting with / (e.g. /health), got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -38,119 +41,304 @@ export function httpUrl(value: string, flag: string): string {
   } catch {
     // reported below
   }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new UsageError(`${flag} must be an http:// or https:// URL, got ${JSON.stringify(value)}`);
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw new UsageError(`${flag} must be an http:// or https:// URL, got ${JSON.stringify(value)}`);
   return value;
 }
 
-const opt = <T>(flags: string, description: string, parse: (value: string, flag: string) => T, def?: { value: T; text: string }) => {
+const opt = <T>(
+  flags: string,
+  description: string,
+  parse: (value: string, flag: string) => T,
+  def?: { value: T; text: string },
+) => {
   const flag = flags.split(' ')[0]!;
   const o = new Option(flags, description).argParser((x: string) => parse(x, flag));
   return def ? o.default(def.value, def.text) : o;
 };
 
 interface CreateOptions {
-  listenerPort: number; containerPort?: number; healthCheckPath: string; healthCheckInterval: number; healthCheckTimeout: number;
-  healthyThreshold: number; unhealthyThreshold: number; deregistrationDelay: number; internal?: boolean; ingressCidr: string;
-  vpc?: string; subnets?: string[]; waitTimeout: number; wait: boolean;
+  listenerPort: number;
+  containerPort?: number;
+  healthCheckPath: string;
+  healthCheckInterval: number;
+  healthCheckTimeout: number;
+  healthyThreshold: number;
+  unhealthyThreshold: number;
+  deregistrationDelay: number;
+  internal?: boolean;
+  ingressCidr: string;
+  vpc?: string;
+  subnets?: string[];
+  waitTimeout: number;
+  wait: boolean;
 }
 
 export function registerLb(program: Command): void {
-  const lb = program.command('lb').description('Manage the application load balancer, its target group and HTTP listener (aws elbv2 create-target-group / create-load-balancer / create-listener).')
+  const lb = program
+    .command('lb')
+    .description(
+      'Manage the application load balancer, its target group and HTTP listener (aws elbv2 create-target-group / create-load-balancer / create-listener).',
+    )
     .addHelpText('after', examples('lb create --container-port 8080', 'lb probe --requests 20'));
 
   lb.command('create')
-    .description('Create or converge target group <name>-tg, load balancer <name>-lb and its HTTP listener, then wait for the load balancer to be active.')
-    .addOption(opt('--listener-port <port>', 'Port the load balancer listens on for HTTP; also the one port its security group opens.', v.port, { value: D.listenerPort, text: '80' }))
-    .addOption(opt('--container-port <port>', 'Port of the target group, as in the walkthrough; ECS registers each task under its own dynamic host port anyway (default: the recorded task definition\'s port, else 8080).', v.port))
-    .addOption(opt('--health-check-path <path>', 'Path the load balancer requests on each target to check its health (HTTP 200 = healthy).', urlPath, { value: D.healthCheckPath, text: '/' }))
-    .addOption(opt('--health-check-interval <duration>', 'Time between health checks of a target, 5s to 300s (AWS default 30s).', (x, f) => seconds(x, f, 5, 300), { value: D.healthCheckIntervalSeconds, text: '5s' }))
-    .addOption(opt('--health-check-timeout <duration>', 'Time a health check may take before it counts as failed, 2s to 120s and less than the interval.', (x, f) => seconds(x, f, 2, 120), { value: D.healthCheckTimeoutSeconds, text: '4s' }))
-    .addOption(opt('--healthy-threshold <n>', 'Consecutive passing checks before an unhealthy target is healthy again, 2 to 10 (AWS default 5).', (x, f) => v.integer(x, f, 2, 10), { value: D.healthyThreshold, text: '2' }))
-    .addOption(opt('--unhealthy-threshold <n>', 'Consecutive failing checks before a target is unhealthy, 2 to 10.', (x, f) => v.integer(x, f, 2, 10), { value: D.unhealthyThreshold, text: '2' }))
-    .addOption(opt('--deregistration-delay <duration>', 'How long a removed target keeps serving requests in flight, 0s to 3600s (AWS default 300s, which makes every teardown wait five minutes).', (x, f) => seconds(x, f, 0, 3600), { value: D.deregistrationDelaySeconds, text: '15s' }))
+    .description(
+      'Create or converge target group <name>-tg, load balancer <name>-lb and its HTTP listener, then wait for the load balancer to be active.',
+    )
+    .addOption(
+      opt(
+        '--listener-port <port>',
+        'Port the load balancer listens on for HTTP; also the one port its security group opens.',
+        v.port,
+        { value: D.listenerPort, text: '80' },
+      ),
+    )
+    .addOption(
+      opt(
+        '--container-port <port>',
+        "Port of the target group, as in the walkthrough; ECS registers each task under its own dynamic host port anyway (default: the recorded task definition's port, else 8080).",
+        v.port,
+      ),
+    )
+    .addOption(
+      opt(
+        '--health-check-path <path>',
+        'Path the load balancer requests on each target to check its health (HTTP 200 = healthy).',
+        urlPath,
+        { value: D.healthCheckPath, text: '/' },
+      ),
+    )
+    .addOption(
+      opt(
+        '--health-check-interval <duration>',
+        'Time between health checks of a target, 5s to 300s (AWS default 30s).',
+        (x, f) => seconds(x, f, 5, 300),
+        { value: D.healthCheckIntervalSeconds, text: '5s' },
+      ),
+    )
+    .addOption(
+      opt(
+        '--health-check-timeout <duration>',
+        'Time a health check may take before it counts as failed, 2s to 120s and less than the interval.',
+        (x, f) => seconds(x, f, 2, 120),
+        { value: D.healthCheckTimeoutSeconds, text: '4s' },
+      ),
+    )
+    .addOption(
+      opt(
+        '--healthy-threshold <n>',
+        'Consecutive passing checks before an unhealthy target is healthy again, 2 to 10 (AWS default 5).',
+        (x, f) => v.integer(x, f, 2, 10),
+        { value: D.healthyThreshold, text: '2' },
+      ),
+    )
+    .addOption(
+      opt(
+        '--unhealthy-threshold <n>',
+        'Consecutive failing checks before a target is unhealthy, 2 to 10.',
+        (x, f) => v.integer(x, f, 2, 10),
+        { value: D.unhealthyThreshold, text: '2' },
+      ),
+    )
+    .addOption(
+      opt(
+        '--deregistration-delay <duration>',
+        'How long a removed target keeps serving requests in flight, 0s to 3600s (AWS default 300s, which makes every teardown wait five minutes).',
+        (x, f) => seconds(x, f, 0, 3600),
+        { value: D.deregistrationDelaySeconds, text: '15s' },
+      ),
+    )
     .option('--internal', 'Make the load balancer internal (reachable only inside the VPC) instead of internet-facing.')
-    .addOption(opt('--ingress-cidr <cidr>', 'Addresses allowed to reach the listener port through <name>-lb-sg.', cidr, { value: D.ingressCidr, text: '0.0.0.0/0' }))
-    .addOption(opt('--vpc <id>', 'VPC to use when no network is recorded yet (default: the recorded network, else the region\'s default VPC).', (x, f) => v.awsId(x, 'vpc', f)))
-    .addOption(opt('--subnets <ids>', 'Comma-separated subnets for the load balancer, in at least two availability zones (default: the recorded network, else the default subnets).', (x, f) => v.list(x, f, (s) => v.awsId(s, 'subnet', f))))
-    .addOption(opt('--wait-timeout <duration>', 'How long to wait for the load balancer to become active before exiting with code 4.', (x, f) => v.duration(x, f), { value: D.waitTimeoutMs, text: '10m' }))
-    .option('--no-wait', 'Return once everything is created, without waiting for the load balancer to become active (default: wait).')
-    .addHelpText('after', examples('lb create --name web --region us-east-1', 'lb create --container-port 3000 --health-check-path /health --no-wait'))
+    .addOption(
+      opt('--ingress-cidr <cidr>', 'Addresses allowed to reach the listener port through <name>-lb-sg.', cidr, {
+        value: D.ingressCidr,
+        text: '0.0.0.0/0',
+      }),
+    )
+    .addOption(
+      opt(
+        '--vpc <id>',
+        "VPC to use when no network is recorded yet (default: the recorded network, else the region's default VPC).",
+        (x, f) => v.awsId(x, 'vpc', f),
+      ),
+    )
+    .addOption(
+      opt(
+        '--subnets <ids>',
+        'Comma-separated subnets for the load balancer, in at least two availability zones (default: the recorded network, else the default subnets).',
+        (x, f) => v.list(x, f, (s) => v.awsId(s, 'subnet', f)),
+      ),
+    )
+    .addOption(
+      opt(
+        '--wait-timeout <duration>',
+        'How long to wait for the load balancer to become active before exiting with code 4.',
+        (x, f) => v.duration(x, f),
+        { value: D.waitTimeoutMs, text: '10m' },
+      ),
+    )
+    .option(
+      '--no-wait',
+      'Return once everything is created, without waiting for the load balancer to become active (default: wait).',
+    )
+    .addHelpText(
+      'after',
+      examples(
+        'lb create --name web --region us-east-1',
+        'lb create --container-port 3000 --health-check-path /health --no-wait',
+      ),
+    )
     .action(async (opts: CreateOptions, cmd: Command) => {
       if (opts.healthCheckTimeout >= opts.healthCheckInterval) {
-        throw new UsageError(`--health-check-timeout (${opts.healthCheckTimeout}s) must be less than --health-check-interval (${opts.healthCheckInterval}s)`);
+        throw new UsageError(
+          `--health-check-timeout (${opts.healthCheckTimeout}s) must be less than --health-check-interval (${opts.healthCheckInterval}s)`,
+        );
       }
       await runCommand(globalsOf(cmd), {
-        command: 'lb create', services: ['ec2', 'elb'], mutates: true, createsStack: true,
-        run: async (ctx) => (await import('../../steps/lb.js')).createLb(ctx, {
-          listenerPort: opts.listenerPort, containerPort: opts.containerPort, healthCheckPath: opts.healthCheckPath,
-          healthCheckIntervalSeconds: opts.healthCheckInterval, healthCheckTimeoutSeconds: opts.healthCheckTimeout,
-          healthyThreshold: opts.healthyThreshold, unhealthyThreshold: opts.unhealthyThreshold, deregistrationDelaySeconds: opts.deregistrationDelay,
-          internal: opts.internal === true, ingressCidr: opts.ingressCidr, vpcId: opts.vpc, subnetIds: opts.subnets,
-          wait: opts.wait, waitTimeoutMs: opts.waitTimeout,
-        }),
+        command: 'lb create',
+        services: ['ec2', 'elb'],
+        mutates: true,
+        createsStack: true,
+        run: async (ctx) =>
+          (await import('../../steps/lb/lb.js')).createLb(ctx, {
+            listenerPort: opts.listenerPort,
+            containerPort: opts.containerPort,
+            healthCheckPath: opts.healthCheckPath,
+            healthCheckIntervalSeconds: opts.healthCheckInterval,
+            healthCheckTimeoutSeconds: opts.healthCheckTimeout,
+            healthyThreshold: opts.healthyThreshold,
+            unhealthyThreshold: opts.unhealthyThreshold,
+            deregistrationDelaySeconds: opts.deregistrationDelay,
+            internal: opts.internal === true,
+            ingressCidr: opts.ingressCidr,
+            vpcId: opts.vpc,
+            subnetIds: opts.subnets,
+            wait: opts.wait,
+            waitTimeoutMs: opts.waitTimeout,
+          }),
         render: renderCreate,
       });
     });
 
   lb.command('show')
-    .description('Show the recorded load balancer, target group (health check, deregistration delay, target health) and listener as AWS sees them.')
+    .description(
+      'Show the recorded load balancer, target group (health check, deregistration delay, target health) and listener as AWS sees them.',
+    )
     .addHelpText('after', examples('lb show', 'lb show --json'))
     .action(async (_opts: object, cmd: Command) => {
       await runCommand(globalsOf(cmd), {
-        command: 'lb show', services: ['elb'], mutates: false,
-        run: async (ctx) => (await import('../../steps/lb-show.js')).showLb(ctx),
+        command: 'lb show',
+        services: ['elb'],
+        mutates: false,
+        run: async (ctx) => (await import('../../steps/lb/show.js')).showLb(ctx),
         render: renderShow,
       });
     });
 
   lb.command('delete')
-    .description('Delete the listener, the load balancer (waiting until it is gone), the target group and, when nothing else uses it, <name>-lb-sg.')
-    .addOption(opt('--wait-timeout <duration>', 'How long to wait for the load balancer to go and for its security group to be released (its network interfaces linger for minutes).', (x, f) => v.duration(x, f), { value: D.waitTimeoutMs, text: '10m' }))
+    .description(
+      'Delete the listener, the load balancer (waiting until it is gone), the target group and, when nothing else uses it, <name>-lb-sg.',
+    )
+    .addOption(
+      opt(
+        '--wait-timeout <duration>',
+        'How long to wait for the load balancer to go and for its security group to be released (its network interfaces linger for minutes).',
+        (x, f) => v.duration(x, f),
+        { value: D.waitTimeoutMs, text: '10m' },
+      ),
+    )
     .addHelpText('after', examples('lb delete --yes', 'lb delete --wait-timeout 20m --yes'))
     .action(async (opts: { waitTimeout: number }, cmd: Command) => {
       await runCommand(globalsOf(cmd), {
-        command: 'lb delete', services: ['ec2', 'elb'], mutates: true, destructive: true,
-        confirm: (s) => `Delete load balancer ${s.loadBalancer?.name ?? `${s.name}-lb`}, its listener and target group ${s.targetGroup?.name ?? `${s.name}-tg`}?`,
-        run: async (ctx) => (await import('../../steps/lb.js')).deleteLb(ctx, { timeoutMs: opts.waitTimeout }),
-        render: (r) => `listener ${r.listener}, load balancer ${r.loadBalancer}, target group ${r.targetGroup}, security group ${r.securityGroup}`,
+        command: 'lb delete',
+        services: ['ec2', 'elb'],
+        mutates: true,
+        destructive: true,
+        confirm: (s) =>
+          `Delete load balancer ${s.loadBalancer?.name ?? `${s.name}-lb`}, its listener and target group ${s.targetGroup?.name ?? `${s.name}-tg`}?`,
+        run: async (ctx) => (await import('../../steps/lb/lb.js')).deleteLb(ctx, { timeoutMs: opts.waitTimeout }),
+        render: (r) =>
+          `listener ${r.listener}, load balancer ${r.loadBalancer}, target group ${r.targetGroup}, security group ${r.securityGroup}`,
       });
     });
 
   lb.command('probe')
-    .description('Send HTTP requests to the load balancer one after another and count the distinct backends (first body line, e.g. the hostname) that answer.')
-    .addOption(opt('--requests <n>', 'Number of requests to send, 1 to 1000.', (x, f) => v.integer(x, f, 1, 1000), { value: D.probe.requests, text: '20' }))
-    .addOption(opt('--path <path>', 'Path to request on the load balancer (ignored with --url, which is used as given).', urlPath, { value: '/', text: '/' }))
-    .addOption(opt('--url <url>', 'Probe this URL instead of the recorded load balancer (no state file needed).', httpUrl))
-    .addOption(opt('--min-backends <n>', 'Fail unless at least this many distinct backends answered (default: 2, or 1 when the recorded service runs one task).', (x, f) => v.integer(x, f, 1, 1000)))
-    .addOption(opt('--timeout <duration>', 'How long each request may take before it counts as failed.', (x, f) => v.duration(x, f, 120_000), { value: D.probe.timeoutMs, text: '5s' }))
+    .description(
+      'Send HTTP requests to the load balancer one after another and count the distinct backends (first body line, e.g. the hostname) that answer.',
+    )
+    .addOption(
+      opt('--requests <n>', 'Number of requests to send, 1 to 1000.', (x, f) => v.integer(x, f, 1, 1000), {
+        value: D.probe.requests,
+        text: '20',
+      }),
+    )
+    .addOption(
+      opt(
+        '--path <path>',
+        'Path to request on the load balancer (ignored with --url, which is used as given).',
+        urlPath,
+        { value: '/', text: '/' },
+      ),
+    )
+    .addOption(
+      opt('--url <url>', 'Probe this URL instead of the recorded load balancer (no state file needed).', httpUrl),
+    )
+    .addOption(
+      opt(
+        '--min-backends <n>',
+        'Fail unless at least this many distinct backends answered (default: 2, or 1 when the recorded service runs one task).',
+        (x, f) => v.integer(x, f, 1, 1000),
+      ),
+    )
+    .addOption(
+      opt(
+        '--timeout <duration>',
+        'How long each request may take before it counts as failed.',
+        (x, f) => v.duration(x, f, 120_000),
+        { value: D.probe.timeoutMs, text: '5s' },
+      ),
+    )
     .addHelpText('after', examples('lb probe', 'lb probe --requests 50 --path /health --min-backends 1'))
-    .action(async (opts: { requests: number; path: string; url?: string; minBackends?: number; timeout: number }, cmd: Command) => {
-      if (opts.minBackends !== undefined && opts.minBackends > opts.requests) {
-        throw new UsageError(`--min-backends (${opts.minBackends}) cannot exceed --requests (${opts.requests})`);
-      }
-      const probe = await import('../../steps/probe.js');
-      const raw = globalsOf(cmd);
-      let result: ProbeResult | undefined;
-      const input = { requests: opts.requests, timeoutMs: opts.timeout };
-      if (opts.url) {
-        // An explicit URL needs neither AWS nor the state file, so the runner is skipped.
-        const { resolveGlobals } = await import('../globals.js');
-        const { consoleReporter } = await import('../../ui/reporter.js');
-        const json = resolveGlobals(raw).json;
-        result = await probe.runProbe({ report: consoleReporter({ interactive: false }), now: Date.now },
-          { ...input, url: opts.url, minBackends: opts.minBackends ?? 2 });
-        process.stdout.write(`${json ? JSON.stringify(result, null, 2) : probe.renderProbe(result)}\n`);
-      } else {
-        await runCommand(raw, {
-          command: 'lb probe', services: [], mutates: false,
-          run: async (ctx) => (result = await probe.runProbe(ctx, {
-            ...input, url: probe.probeUrlFromState(ctx.state.current, opts.path), minBackends: opts.minBackends ?? probe.defaultMinBackends(ctx.state.current),
-          })),
-          render: probe.renderProbe,
-        });
-      }
-      if (result && !result.passed) throw new OperationError(`probe failed: ${result.reason}`);
-    });
+    .action(
+      async (
+        opts: { requests: number; path: string; url?: string; minBackends?: number; timeout: number },
+        cmd: Command,
+      ) => {
+        if (opts.minBackends !== undefined && opts.minBackends > opts.requests) {
+          throw new UsageError(`--min-backends (${opts.minBackends}) cannot exceed --requests (${opts.requests})`);
+        }
+        const probe = await import('../../steps/lb/probe.js');
+        const raw = globalsOf(cmd);
+        let result: ProbeResult | undefined;
+        const input = { requests: opts.requests, timeoutMs: opts.timeout };
+        if (opts.url) {
+          // An explicit URL needs neither AWS nor the state file, so the runner is skipped.
+          const { resolveGlobals } = await import('../globals.js');
+          const { consoleReporter } = await import('../../ui/reporter.js');
+          const json = resolveGlobals(raw).json;
+          result = await probe.runProbe(
+            { report: consoleReporter({ interactive: false }), now: Date.now },
+            { ...input, url: opts.url, minBackends: opts.minBackends ?? 2 },
+          );
+          process.stdout.write(`${json ? JSON.stringify(result, null, 2) : probe.renderProbe(result)}\n`);
+        } else {
+          await runCommand(raw, {
+            command: 'lb probe',
+            services: [],
+            mutates: false,
+            run: async (ctx) =>
+              (result = await probe.runProbe(ctx, {
+                ...input,
+                url: probe.probeUrlFromState(ctx.state.current, opts.path),
+                minBackends: opts.minBackends ?? probe.defaultMinBackends(ctx.state.current),
+              })),
+            render: probe.renderProbe,
+          });
+        }
+        if (result && !result.passed) throw new OperationError(`probe failed: ${result.reason}`);
+      },
+    );
 }
 
 function renderCreate(r: LbCreateResult): string {
@@ -171,18 +359,36 @@ function renderShow(r: LbView): string {
   const lbv = r.loadBalancer;
   if (lbv) {
     lines.push(lbv.exists ? `${lbv.name}  ${lbv.state}  ${lbv.scheme}` : `${lbv.name}: does not exist`);
-    if (lbv.exists) lines.push(`  url             ${lbv.url}`, `  arn             ${lbv.arn}`, `  subnets         ${lbv.subnets?.join(', ')} (${lbv.availabilityZones?.join(', ')})`, `  security groups ${lbv.securityGroups?.join(', ')}`);
+    if (lbv.exists)
+      lines.push(
+        `  url             ${lbv.url}`,
+        `  arn             ${lbv.arn}`,
+        `  subnets         ${lbv.subnets?.join(', ')} (${lbv.availabilityZones?.join(', ')})`,
+        `  security groups ${lbv.securityGroups?.join(', ')}`,
+      );
   }
   const l = r.listener;
-  if (l) lines.push(l.exists ? `  listener        ${l.protocol}:${l.port} → ${l.forwardsTo && l.forwardsTo === r.targetGroup?.arn ? r.targetGroup.name : l.forwardsTo ?? 'something other than one target group'}` : `  listener        port ${l.port}: does not exist`);
+  if (l)
+    lines.push(
+      l.exists
+        ? `  listener        ${l.protocol}:${l.port} → ${l.forwardsTo && l.forwardsTo === r.targetGroup?.arn ? r.targetGroup.name : (l.forwardsTo ?? 'something other than one target group')}`
+        : `  listener        port ${l.port}: does not exist`,
+    );
   const tg = r.targetGroup;
   if (tg) {
     if (!tg.exists) lines.push(`${tg.name}: does not exist`);
     else {
       const hc = tg.healthCheck ?? {};
-      const targets = Object.entries(tg.targets ?? {}).map(([s, n]) => `${n} ${s}`).join(', ') || 'none registered';
-      lines.push(`${tg.name}  port ${tg.port}`, `  health check    ${hc.path} every ${hc.intervalSeconds}s, timeout ${hc.timeoutSeconds}s, healthy ${hc.healthyThreshold}, unhealthy ${hc.unhealthyThreshold}, matcher ${hc.matcher}`,
-        `  deregistration  ${tg.deregistrationDelaySeconds}s`, `  targets         ${targets}`);
+      const targets =
+        Object.entries(tg.targets ?? {})
+          .map(([s, n]) => `${n} ${s}`)
+          .join(', ') || 'none registered';
+      lines.push(
+        `${tg.name}  port ${tg.port}`,
+        `  health check    ${hc.path} every ${hc.intervalSeconds}s, timeout ${hc.timeoutSeconds}s, healthy ${hc.healthyThreshold}, unhealthy ${hc.unhealthyThreshold}, matcher ${hc.matcher}`,
+        `  deregistration  ${tg.deregistrationDelaySeconds}s`,
+        `  targets         ${targets}`,
+      );
     }
   }
   return lines.join('\n');

@@ -16,23 +16,45 @@ const MAX_SINCE_MS = 3653 * 24 * 3600_000;
 const DEFAULT_SINCE_MS = 10 * 60_000;
 
 export function registerLogs(program: Command): void {
-  program.command('logs')
-    .description('Print the containers\' log events from CloudWatch Logs, oldest first, each prefixed with its task ID.')
-    .option('-f, --follow', 'Keep printing new events, asking every 2 seconds, until interrupted with Ctrl-C (which exits with code 130, as every interrupted command does).')
-    .option('--since <duration>', 'Start this far back: 90s, 10m, 1h, 48h or a number of seconds (default: 10m).', parser((x, f) => v.duration(x, f, MAX_SINCE_MS), '--since'))
-    .option('--task <id>', 'Only events of this task: its ID, the start of its ID (the 8 characters printed) or its ARN (default: every task).', parser(v.taskId, '--task'))
-    .option('--container <name>', 'Only events of this container of the task definition (default: every container).', parser(v.ecsName, '--container'))
-    .addHelpText('after', `
+  program
+    .command('logs')
+    .description("Print the containers' log events from CloudWatch Logs, oldest first, each prefixed with its task ID.")
+    .option(
+      '-f, --follow',
+      'Keep printing new events, asking every 2 seconds, until interrupted with Ctrl-C (which exits with code 130, as every interrupted command does).',
+    )
+    .option(
+      '--since <duration>',
+      'Start this far back: 90s, 10m, 1h, 48h or a number of seconds (default: 10m).',
+      parser((x, f) => v.duration(x, f, MAX_SINCE_MS), '--since'),
+    )
+    .option(
+      '--task <id>',
+      'Only events of this task: its ID, the start of its ID (the 8 characters printed) or its ARN (default: every task).',
+      parser(v.taskId, '--task'),
+    )
+    .option(
+      '--container <name>',
+      'Only events of this container of the task definition (default: every container).',
+      parser(v.ecsName, '--container'),
+    )
+    .addHelpText(
+      'after',
+      `
 With --json, prints one JSON object per event and line: {"timestamp","task","container","message"}.
 The log group and stream prefix are read from the recorded task definition's awslogs settings.
-${examples('logs --since 1h', 'logs --follow --task 3f2a9c1d --json')}`)
+${examples('logs --since 1h', 'logs --follow --task 3f2a9c1d --json')}`,
+    )
     .action(async (opts: LogsOptions, cmd: Command) => {
       const globals = globalsOf(cmd);
       const sinceMs = opts.since ?? DEFAULT_SINCE_MS;
       await runCommand(globals, {
-        command: 'logs', services: ['ecs', 'logs'], mutates: false, streamsOutput: true,
+        command: 'logs',
+        services: ['ecs', 'logs'],
+        mutates: false,
+        streamsOutput: true,
         run: async (ctx) => {
-          const logs = await import('../../steps/logs.js');
+          const logs = await import('../../steps/logs/logs.js');
           const query = { sinceMs, task: opts.task, container: opts.container, follow: opts.follow === true };
           // `ecsctl logs | head`: once the reader has gone (EPIPE), stop quietly instead of crashing.
           // The listener stays for the life of the process: the error can arrive after the last write.
@@ -42,9 +64,12 @@ ${examples('logs --since 1h', 'logs --follow --task 3f2a9c1d --json')}`)
           try {
             const result = await logs.readLogs(ctx, query, (event, severalContainers) => {
               if (outputError) throw outputError;
-              process.stdout.write(`${globals.json ? JSON.stringify(event) : logs.formatEvent(event, severalContainers)}\n`);
+              process.stdout.write(
+                `${globals.json ? JSON.stringify(event) : logs.formatEvent(event, severalContainers)}\n`,
+              );
             });
-            if (result.events === 0) ctx.report.info(`no log events in the last ${ms(sinceMs)}${opts.task ? ` for task ${opts.task}` : ''}`);
+            if (result.events === 0)
+              ctx.report.info(`no log events in the last ${ms(sinceMs)}${opts.task ? ` for task ${opts.task}` : ''}`);
             return result;
           } catch (e) {
             if (e === outputError && outputError?.code === 'EPIPE') return { events: -1 };

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import type { RolloutStatus } from '../../steps/service-wait.js';
-import type { ServiceView } from '../../steps/service-view.js';
-import type { ServiceResult } from '../../steps/service.js';
+import type { RolloutStatus } from '../../steps/service/wait.js';
+import type { ServiceView } from '../../steps/service/view.js';
+import type { ServiceResult } from '../../steps/service/service.js';
 import type { StepContext } from '../../steps/context.js';
 import * as v from '../../util/validate.js';
 import { examples, globalsOf, parser, runCommand } from './common.js';
@@ -37,29 +37,71 @@ export interface ServiceCommandResult {
 }
 
 export function registerService(program: Command): void {
-  const service = program.command('service').description('Run the task definition as a replica service behind the load balancer (aws ecs create-service).')
+  const service = program
+    .command('service')
+    .description('Run the task definition as a replica service behind the load balancer (aws ecs create-service).')
     .addHelpText('after', examples('service create --desired-count 10', 'service show --json'));
 
-  service.command('create')
-    .description('Create the service on the recorded cluster and wait until its rollout completes, or confirm the recorded one exists.')
-    .option('--service-name <name>', 'Name of the service (default: the stack name).', parser(v.ecsName, '--service-name'))
-    .option('--desired-count <n>', 'Number of tasks to keep running (default: 10; not allowed with DAEMON).', parser(desiredCount, '--desired-count'))
-    .option('--taskdef <family:rev>', 'Task definition revision to run (default: the one recorded by `ecsctl taskdef register`).', parser(taskdefRef(false), '--taskdef'))
-    .option('--no-lb', 'Do not attach the recorded target group even if there is one (default: attach it when recorded).')
-    .option('--scheduling-strategy <strategy>', 'REPLICA keeps --desired-count tasks; DAEMON runs one task per container instance (default: REPLICA).', parser(strategy, '--scheduling-strategy'))
-    .option('--health-check-grace <duration>', 'How long ECS ignores failing load balancer health checks of a new task, e.g. 30s or 2m (default: 30s; only with a load balancer).', parser(graceSeconds, '--health-check-grace'))
-    .option('--wait-timeout <duration>', 'Longest time to wait for a container instance and for the rollout, e.g. 15m (default: 15m; exit 4 when exceeded).', parser(v.duration, '--wait-timeout'))
+  service
+    .command('create')
+    .description(
+      'Create the service on the recorded cluster and wait until its rollout completes, or confirm the recorded one exists.',
+    )
+    .option(
+      '--service-name <name>',
+      'Name of the service (default: the stack name).',
+      parser(v.ecsName, '--service-name'),
+    )
+    .option(
+      '--desired-count <n>',
+      'Number of tasks to keep running (default: 10; not allowed with DAEMON).',
+      parser(desiredCount, '--desired-count'),
+    )
+    .option(
+      '--taskdef <family:rev>',
+      'Task definition revision to run (default: the one recorded by `ecsctl taskdef register`).',
+      parser(taskdefRef(false), '--taskdef'),
+    )
+    .option(
+      '--no-lb',
+      'Do not attach the recorded target group even if there is one (default: attach it when recorded).',
+    )
+    .option(
+      '--scheduling-strategy <strategy>',
+      'REPLICA keeps --desired-count tasks; DAEMON runs one task per container instance (default: REPLICA).',
+      parser(strategy, '--scheduling-strategy'),
+    )
+    .option(
+      '--health-check-grace <duration>',
+      'How long ECS ignores failing load balancer health checks of a new task, e.g. 30s or 2m (default: 30s; only with a load balancer).',
+      parser(graceSeconds, '--health-check-grace'),
+    )
+    .option(
+      '--wait-timeout <duration>',
+      'Longest time to wait for a container instance and for the rollout, e.g. 15m (default: 15m; exit 4 when exceeded).',
+      parser(v.duration, '--wait-timeout'),
+    )
     .option('--no-wait', 'Return once ECS accepted the service instead of waiting for the rollout (default: wait).')
-    .addHelpText('after', examples('service create --desired-count 10', 'service create --no-lb --taskdef web:3 --no-wait'))
+    .addHelpText(
+      'after',
+      examples('service create --desired-count 10', 'service create --no-lb --taskdef web:3 --no-wait'),
+    )
     .action(async (opts: CreateOptions, cmd: Command) => {
       await runCommand(globalsOf(cmd), {
-        command: 'service create', services: ['ecs', 'elb'], mutates: true,
+        command: 'service create',
+        services: ['ecs', 'elb'],
+        mutates: true,
         run: async (ctx) => {
-          const steps = await import('../../steps/service.js');
+          const steps = await import('../../steps/service/service.js');
           const timeoutMs = opts.waitTimeout ?? DEFAULT_WAIT_MS;
           const result = await steps.createService(ctx, {
-            name: opts.serviceName, desiredCount: opts.desiredCount, taskDefinition: opts.taskdef, loadBalancer: opts.lb,
-            schedulingStrategy: opts.schedulingStrategy, healthCheckGraceSeconds: opts.healthCheckGrace, gateTimeoutMs: timeoutMs,
+            name: opts.serviceName,
+            desiredCount: opts.desiredCount,
+            taskDefinition: opts.taskdef,
+            loadBalancer: opts.lb,
+            schedulingStrategy: opts.schedulingStrategy,
+            healthCheckGraceSeconds: opts.healthCheckGrace,
+            gateTimeoutMs: timeoutMs,
           });
           return finish(ctx, result, opts.wait, timeoutMs);
         },
@@ -67,22 +109,45 @@ export function registerService(program: Command): void {
       });
     });
 
-  service.command('update')
-    .description('Scale the service, roll it to another revision or attach the recorded target group in place, then wait for the rollout.')
+  service
+    .command('update')
+    .description(
+      'Scale the service, roll it to another revision or attach the recorded target group in place, then wait for the rollout.',
+    )
     .option('--desired-count <n>', 'New number of tasks (default: unchanged).', parser(desiredCount, '--desired-count'))
-    .option('--taskdef <family:rev|latest>', 'Revision to roll to; "latest" is the latest ACTIVE revision of the recorded family (default: unchanged).', parser(taskdefRef(true), '--taskdef'))
-    .option('--attach-lb', 'Attach the recorded target group to the running service, without re-creating it (default: leave load balancers as they are).')
-    .option('--health-check-grace <duration>', 'New health check grace period, e.g. 60s (default: unchanged, or 30s when --attach-lb attaches one).', parser(graceSeconds, '--health-check-grace'))
-    .option('--wait-timeout <duration>', 'Longest time to wait for the rollout, e.g. 15m (default: 15m; exit 4 when exceeded).', parser(v.duration, '--wait-timeout'))
+    .option(
+      '--taskdef <family:rev|latest>',
+      'Revision to roll to; "latest" is the latest ACTIVE revision of the recorded family (default: unchanged).',
+      parser(taskdefRef(true), '--taskdef'),
+    )
+    .option(
+      '--attach-lb',
+      'Attach the recorded target group to the running service, without re-creating it (default: leave load balancers as they are).',
+    )
+    .option(
+      '--health-check-grace <duration>',
+      'New health check grace period, e.g. 60s (default: unchanged, or 30s when --attach-lb attaches one).',
+      parser(graceSeconds, '--health-check-grace'),
+    )
+    .option(
+      '--wait-timeout <duration>',
+      'Longest time to wait for the rollout, e.g. 15m (default: 15m; exit 4 when exceeded).',
+      parser(v.duration, '--wait-timeout'),
+    )
     .option('--no-wait', 'Return once ECS accepted the change instead of waiting for the rollout (default: wait).')
     .addHelpText('after', examples('service update --attach-lb', 'service update --desired-count 4 --taskdef latest'))
     .action(async (opts: UpdateOptions, cmd: Command) => {
       await runCommand(globalsOf(cmd), {
-        command: 'service update', services: ['ecs', 'elb'], mutates: true,
+        command: 'service update',
+        services: ['ecs', 'elb'],
+        mutates: true,
         run: async (ctx) => {
-          const steps = await import('../../steps/service.js');
+          const steps = await import('../../steps/service/service.js');
           const result = await steps.updateService(ctx, {
-            desiredCount: opts.desiredCount, taskDefinition: opts.taskdef, attachLb: opts.attachLb, healthCheckGraceSeconds: opts.healthCheckGrace,
+            desiredCount: opts.desiredCount,
+            taskDefinition: opts.taskdef,
+            attachLb: opts.attachLb,
+            healthCheckGraceSeconds: opts.healthCheckGrace,
           });
           return finish(ctx, result, opts.wait, opts.waitTimeout ?? DEFAULT_WAIT_MS);
         },
@@ -90,28 +155,47 @@ export function registerService(program: Command): void {
       });
     });
 
-  service.command('show')
+  service
+    .command('show')
     .description('Show the service: task counts, deployments with rollout state, latest events and target health.')
-    .option('--events <n>', 'How many of the latest service events to show (default: 5).', parser((x, f) => v.integer(x, f, 0, 100), '--events'))
+    .option(
+      '--events <n>',
+      'How many of the latest service events to show (default: 5).',
+      parser((x, f) => v.integer(x, f, 0, 100), '--events'),
+    )
     .addHelpText('after', examples('service show', 'service show --events 20 --json'))
     .action(async (opts: { events?: number }, cmd: Command) => {
       await runCommand(globalsOf(cmd), {
-        command: 'service show', services: ['ecs', 'elb'], mutates: false,
-        run: async (ctx) => (await import('../../steps/service-view.js')).showService(ctx, { eventCount: opts.events }),
+        command: 'service show',
+        services: ['ecs', 'elb'],
+        mutates: false,
+        run: async (ctx) => (await import('../../steps/service/view.js')).showService(ctx, { eventCount: opts.events }),
         render: renderService,
       });
     });
 
-  service.command('delete')
-    .description('Scale the service to 0, delete it and wait until it is INACTIVE; a service this stack did not create is never deleted.')
-    .option('--wait-timeout <duration>', 'Longest time to wait for the service to drain, e.g. 10m (default: 15m; exit 4 when exceeded, rerun to keep waiting).', parser(v.duration, '--wait-timeout'))
+  service
+    .command('delete')
+    .description(
+      'Scale the service to 0, delete it and wait until it is INACTIVE; a service this stack did not create is never deleted.',
+    )
+    .option(
+      '--wait-timeout <duration>',
+      'Longest time to wait for the service to drain, e.g. 10m (default: 15m; exit 4 when exceeded, rerun to keep waiting).',
+      parser(v.duration, '--wait-timeout'),
+    )
     .addHelpText('after', examples('service delete --yes', 'service delete --wait-timeout 10m --yes'))
     .action(async (opts: { waitTimeout?: number }, cmd: Command) => {
       await runCommand(globalsOf(cmd), {
-        command: 'service delete', services: ['ecs'], mutates: true, destructive: true,
+        command: 'service delete',
+        services: ['ecs'],
+        mutates: true,
+        destructive: true,
         confirm: (s) => `Delete ECS service ${s.service?.name ?? s.name} (its tasks stop)?`,
         run: async (ctx) => {
-          const r = await (await import('../../steps/service.js')).deleteService(ctx, { timeoutMs: opts.waitTimeout ?? DEFAULT_WAIT_MS });
+          const r = await (
+            await import('../../steps/service/service.js')
+          ).deleteService(ctx, { timeoutMs: opts.waitTimeout ?? DEFAULT_WAIT_MS });
           return { outcome: r.outcome, service: r.service };
         },
         render: (r) => `${r.outcome}${r.service ? `: ${r.service.arn}` : ''}`,
@@ -119,10 +203,15 @@ export function registerService(program: Command): void {
     });
 }
 
-async function finish(ctx: StepContext, result: ServiceResult, wait: boolean, timeoutMs: number): Promise<ServiceCommandResult> {
+async function finish(
+  ctx: StepContext,
+  result: ServiceResult,
+  wait: boolean,
+  timeoutMs: number,
+): Promise<ServiceCommandResult> {
   const base = { outcome: result.outcome, service: result.service, changes: result.changes };
   if (!wait || !result.rollout) return base;
-  const { waitForRollout } = await import('../../steps/service-wait.js');
+  const { waitForRollout } = await import('../../steps/service/wait.js');
   return { ...base, rollout: await waitForRollout(ctx, result.rollout, { timeoutMs }) };
 }
 
@@ -134,7 +223,8 @@ function renderResult(r: ServiceCommandResult): string {
 }
 
 export function renderService(s: ServiceView): string {
-  if (!s.exists) return `${s.name}: does not exist${s.status ? ` (${s.status})` : ''}${s.cluster ? ` in cluster ${s.cluster}` : ''}`;
+  if (!s.exists)
+    return `${s.name}: does not exist${s.status ? ` (${s.status})` : ''}${s.cluster ? ` in cluster ${s.cluster}` : ''}`;
   const cb = s.circuitBreaker;
   const lines = [
     `${s.name} ${s.status} (${s.schedulingStrategy ?? 'REPLICA'}, ${s.launchType ?? 'EC2'}) in cluster ${s.cluster}`,
@@ -144,19 +234,28 @@ export function renderService(s: ServiceView): string {
     `  circuit breaker  ${cb?.enable ? `on, rollback ${cb.rollback ? 'on' : 'off'}` : 'off'}${s.minimumHealthyPercent !== undefined ? `; min ${s.minimumHealthyPercent}% / max ${s.maximumPercent}%` : ''}`,
   ];
   for (const lb of s.loadBalancers ?? []) {
-    lines.push(`  load balancer    ${tgName(lb.targetGroupArn)} → ${lb.containerName}:${lb.containerPort}, health check grace ${s.healthCheckGracePeriodSeconds ?? 0}s`);
+    lines.push(
+      `  load balancer    ${tgName(lb.targetGroupArn)} → ${lb.containerName}:${lb.containerPort}, health check grace ${s.healthCheckGracePeriodSeconds ?? 0}s`,
+    );
   }
   if ((s.loadBalancers ?? []).length === 0) lines.push('  load balancer    none');
   lines.push('  deployments');
   for (const d of s.deployments ?? []) {
-    lines.push(`    ${d.status.padEnd(8)} ${d.id} ${d.taskDefinition} rollout ${d.rolloutState ?? '-'}: ${d.running}/${d.desired} running, ${d.pending} pending, ${d.failedTasks} failed`);
+    lines.push(
+      `    ${d.status.padEnd(8)} ${d.id} ${d.taskDefinition} rollout ${d.rolloutState ?? '-'}: ${d.running}/${d.desired} running, ${d.pending} pending, ${d.failedTasks} failed`,
+    );
     if (d.rolloutStateReason) lines.push(`             ${d.rolloutStateReason}`);
   }
   if (s.targets) {
     const t = s.targetSummary!;
     const others = t.notHealthy.map((n) => `, ${n.count} ${n.state}`).join('');
-    lines.push(`  targets          ${t.registered} registered: ${t.healthy} healthy${others}${t.draining ? `, ${t.draining} draining` : ''}`);
-    for (const x of s.targets) lines.push(`    ${x.id}${x.port ? `:${x.port}` : ''} ${x.state}${x.reason ? ` ${x.reason}` : ''}${x.description ? ` (${x.description})` : ''}`);
+    lines.push(
+      `  targets          ${t.registered} registered: ${t.healthy} healthy${others}${t.draining ? `, ${t.draining} draining` : ''}`,
+    );
+    for (const x of s.targets)
+      lines.push(
+        `    ${x.id}${x.port ? `:${x.port}` : ''} ${x.state}${x.reason ? ` ${x.reason}` : ''}${x.description ? ` (${x.description})` : ''}`,
+      );
   }
   lines.push(`  events${(s.events ?? []).length ? '' : '           none'}`);
   for (const e of s.events ?? []) lines.push(`    ${e.createdAt ?? ''} ${e.message}`);
@@ -171,7 +270,8 @@ function desiredCount(value: string, flag: string): number {
 
 function strategy(value: string, flag: string): 'REPLICA' | 'DAEMON' {
   const upper = value.toUpperCase();
-  if (upper !== 'REPLICA' && upper !== 'DAEMON') throw new UsageError(`${flag} must be REPLICA or DAEMON, got ${JSON.stringify(value)}`);
+  if (upper !== 'REPLICA' && upper !== 'DAEMON')
+    throw new UsageError(`${flag} must be REPLICA or DAEMON, got ${JSON.stringify(value)}`);
   return upper;
 }
 
@@ -184,7 +284,13 @@ function graceSeconds(value: string, flag: string): number {
 function taskdefRef(allowLatest: boolean) {
   return (value: string, flag: string): string => {
     if (allowLatest && value === 'latest') return value;
-    if (/^[A-Za-z0-9_-]{1,255}:[1-9]\d*$/.test(value) || /^arn:aws[\w-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}:[1-9]\d*$/.test(value)) return value;
-    throw new UsageError(`${flag} must be FAMILY:REVISION${allowLatest ? ', latest' : ''} or a task definition ARN, got ${JSON.stringify(value)}`);
+    if (
+      /^[A-Za-z0-9_-]{1,255}:[1-9]\d*$/.test(value) ||
+      /^arn:aws[\w-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}:[1-9]\d*$/.test(value)
+    )
+      return value;
+    throw new UsageError(
+      `${flag} must be FAMILY:REVISION${allowLatest ? ', latest' : ''} or a task definition ARN, got ${JSON.stringify(value)}`,
+    );
   };
 }

@@ -2,13 +2,16 @@ import type { Command } from 'commander';
 import { examples, globalsOf, runCommand } from './common.js';
 
 export function registerStatus(program: Command): void {
-  program.command('status')
+  program
+    .command('status')
     .description('Show every recorded resource as AWS sees it now, with drift (recorded but missing) and the URL.')
     .addHelpText('after', examples('status', 'status --json'))
     .action(async (_opts: object, cmd: Command) => {
-      const { stackStatus, renderStatus } = await import('../../orchestrate/status.js');
+      const { stackStatus, renderStatus } = await import('../../steps/status/status.js');
       await runCommand(globalsOf(cmd), {
-        command: 'status', services: ['ecr', 'ecs', 'ec2', 'elb', 'iam', 'logs'], mutates: false,
+        command: 'status',
+        services: ['ecr', 'ecs', 'ec2', 'elb', 'iam', 'logs'],
+        mutates: false,
         run: (ctx) => stackStatus(ctx),
         render: renderStatus,
       });

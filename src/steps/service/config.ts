@@ -1,0 +1,215 @@
+/**
+ * What ecsctl asks of an ECS service, kept apart from the calls that ask for it: the deployment
+ * configuration, the load balancer block, looking up a service with its tags, resolving a task
+ * definition reference, and the gate on registered container instances.
+ */
+import {
+  DescribeContainerInstancesCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ListContainerInstancesCommand,
+  type DeploymentConfiguration,
+  type ECSClient,
+  type LoadBalancer,
+  type Service,
+  type Tag,
+} from '@aws-sdk/client-ecs';
+import { DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { asOperationError, isAwsError } from '../../aws/errors.js';
+import { missingStep, OperationError } from '../../errors.js';
+import type { State } from '../../state/schema.js';
+import { pollUntil } from '../../util/poll.js';
+import type { StepContext } from '../context.js';
+import { parseTaskDefinitionArn } from '../taskdef/taskdef.js';
+
+export type ServiceRecord = NonNullable<State['service']>;
+export type SchedulingStrategy = 'REPLICA' | 'DAEMON';
+
+/**
+ * Rolling-update settings for the walkthrough's shape: two small instances, ten 128 MiB tasks,
+ * dynamic host ports (hostPort 0). Dynamic ports mean a new task never collides with an old one
+ * on the same instance, so ECS may start the new tasks first (maximumPercent 200) when memory
+ * allows. Two t3.micro cannot hold 20 such tasks, though, and with minimumHealthyPercent 100
+ * ECS could neither start more nor stop any: the classic stuck deployment. 50 lets ECS stop up to
+ * half of the old tasks to make room, so a redeploy always progresses while half still serve.
+ * The circuit breaker stops (and rolls back) a deployment whose tasks keep failing instead of
+ * letting ECS retry forever; the wait reports that as a failure.
+ */
+export function deploymentConfiguration(strategy: SchedulingStrategy): DeploymentConfiguration {
+  const breaker = { deploymentCircuitBreaker: { enable: true, rollback: true } };
+  // A DAEMON service runs one task per instance; the percentages mean something else there
+  // (ECS stops the old task before starting the new one), so the defaults are kept.
+  return strategy === 'DAEMON' ? breaker : { ...breaker, minimumHealthyPercent: 50, maximumPercent: 200 };
+}
+
+/** True when the live service has the circuit breaker with rollback turned on. */
+export function hasCircuitBreaker(service: Service): boolean {
+  const cb = service.deploymentConfiguration?.deploymentCircuitBreaker;
+  return cb?.enable === true && cb.rollback === true;
+}
+
+/** The loadBalancers block for the recorded target group and the task definition's container. */
+export function loadBalancerFor(
+  state: State,
+  container: { containerName: string; containerPort: number },
+): LoadBalancer {
+  if (!state.targetGroup) throw missingStep('target group', 'lb create');
+  return {
+    targetGroupArn: state.targetGroup.arn,
+    containerName: container.containerName,
+    containerPort: container.containerPort,
+  };
+}
+
+export function sameLoadBalancers(live: readonly LoadBalancer[] | undefined, wanted: readonly LoadBalancer[]): boolean {
+  const key = (lb: LoadBalancer) => `${lb.targetGroupArn}|${lb.containerName}|${lb.containerPort}`;
+  const a = (live ?? []).map(key).sort();
+  const b = wanted.map(key).sort();
+  return a.length === b.length && a.every((k, i) => k === b[i]);
+}
+
+/**
+ * Real ECS refuses a target group that no load balancer forwards to yet ("does not have an
+ * associated load balancer"); say so before CreateService/UpdateService rather than after.
+ */
+export async function assertTargetGroupInUse(ctx: StepContext, tg: { name: string; arn: string }): Promise<void> {
+  let lbs: string[] | undefined;
+  try {
+    const out = await ctx.aws.elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [tg.arn] }));
+    lbs = out.TargetGroups?.[0]?.LoadBalancerArns;
+  } catch (e) {
+    if (isAwsError(e, 'TargetGroupNotFoundException', 'TargetGroupNotFound')) {
+      throw new OperationError(`the recorded target group ${tg.name} no longer exists`, {
+        hint: 'Run `ecsctl lb create` to create it again.',
+      });
+    }
+    throw asOperationError(`describe target group ${tg.name}`, e);
+  }
+  if (!lbs || lbs.length === 0) {
+    throw new OperationError(
+      `target group ${tg.name} is not attached to a load balancer yet, and ECS refuses such a target group`,
+      {
+        hint: 'Run `ecsctl lb create` (load balancer and HTTP:80 listener) first, or pass --no-lb.',
+      },
+    );
+  }
+}
+
+export interface FoundService {
+  readonly service: Service;
+  readonly tags: Tag[] | undefined;
+}
+
+/** The service of that name in the cluster, in whatever status (INACTIVE included), with its tags. */
+export async function describeService(
+  ecs: ECSClient,
+  cluster: string,
+  name: string,
+): Promise<FoundService | undefined> {
+  try {
+    const out = await ecs.send(new DescribeServicesCommand({ cluster, services: [name], include: ['TAGS'] }));
+    const service = out.services?.find((s) => s.serviceName === name || s.serviceArn === name);
+    return service ? { service, tags: service.tags } : undefined;
+  } catch (e) {
+    if (isAwsError(e, 'ClusterNotFoundException', 'ServiceNotFoundException')) return undefined;
+    throw asOperationError(`describe ECS service ${name}`, e);
+  }
+}
+
+export const isLive = (s: Service | undefined): boolean => s?.status === 'ACTIVE' || s?.status === 'DRAINING';
+
+export interface ResolvedTaskDefinition {
+  readonly arn: string;
+  readonly family: string;
+  readonly revision: number;
+  readonly containerName?: string;
+  readonly containerPort?: number;
+}
+
+/**
+ * Turns "family:rev", a task definition ARN, or "latest" (the latest ACTIVE revision of
+ * `family`) into the revision's ARN and its first container with a port mapping.
+ */
+export async function resolveTaskDefinition(
+  ecs: ECSClient,
+  ref: string,
+  family: string,
+): Promise<ResolvedTaskDefinition> {
+  const query = ref === 'latest' ? family : ref;
+  try {
+    const td = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: query }))).taskDefinition;
+    if (!td || (ref === 'latest' && td.status !== 'ACTIVE')) throw notFound(ref, family);
+    const container = td.containerDefinitions?.find((c) => (c.portMappings ?? []).length > 0);
+    return {
+      arn: td.taskDefinitionArn!,
+      family: td.family!,
+      revision: td.revision!,
+      containerName: container?.name,
+      containerPort: container?.portMappings?.[0]?.containerPort,
+    };
+  } catch (e) {
+    if (isAwsError(e, 'ClientException', 'InvalidParameterException')) throw notFound(ref, family);
+    throw asOperationError(`describe task definition ${query}`, e);
+  }
+}
+
+function notFound(ref: string, family: string): OperationError {
+  const what =
+    ref === 'latest'
+      ? `no ACTIVE revision of task definition family ${family}`
+      : `task definition ${ref} does not exist`;
+  return new OperationError(what, {
+    hint: 'List the revisions with `ecsctl taskdef list`, or register one with `ecsctl taskdef register`.',
+  });
+}
+
+/** "web:3" for an ARN, for messages. */
+export function shortTaskDefinition(arn: string | undefined): string {
+  if (!arn) return '-';
+  const p = parseTaskDefinitionArn(arn);
+  return p ? `${p.family}:${p.revision}` : arn;
+}
+
+/** Container instances that can take tasks now: ACTIVE with a connected agent. */
+export async function countReadyInstances(ecs: ECSClient, cluster: string): Promise<number> {
+  const list = await ecs.send(new ListContainerInstancesCommand({ cluster, status: 'ACTIVE' }));
+  const arns = list.containerInstanceArns ?? [];
+  if (arns.length === 0) return 0;
+  const out = await ecs.send(
+    new DescribeContainerInstancesCommand({ cluster, containerInstances: arns.slice(0, 100) }),
+  );
+  return (out.containerInstances ?? []).filter((ci) => ci.status === 'ACTIVE' && ci.agentConnected !== false).length;
+}
+
+/**
+ * Resolves once at least one container instance is ACTIVE in the cluster. Creating a service
+ * before that makes the real scheduler back off for up to 15 minutes after three failed
+ * placements, so the first tasks would start long after the instances joined.
+ */
+export async function waitForContainerInstance(ctx: StepContext, cluster: string, timeoutMs: number): Promise<number> {
+  const read = async () => {
+    try {
+      return await countReadyInstances(ctx.aws.ecs, cluster);
+    } catch (e) {
+      throw asOperationError(`list container instances of cluster ${cluster}`, e);
+    }
+  };
+  const first = await read();
+  if (first > 0) return first;
+  return ctx.report.step(
+    `waiting for a container instance to register in cluster ${cluster} (the ECS scheduler backs off for up to 15 min without one)`,
+    (update) =>
+      pollUntil({
+        ...clockOf(ctx),
+        what: `a container instance to register in cluster ${cluster}`,
+        read,
+        done: (n) => n > 0,
+        onPoll: (n, elapsed) => update(`${n} ACTIVE after ${Math.round(elapsed / 1000)}s`),
+        intervalMs: 3_000,
+        timeoutMs,
+        hint: 'Launch instances with `ecsctl instances create` and check that their ECS agent can reach ECS (user data names the cluster, the instance role has AmazonEC2ContainerServiceforEC2Role)',
+      }),
+  );
+}
+
+export const clockOf = (ctx: StepContext) => ({ sleep: ctx.sleep, now: ctx.now });

@@ -1,0 +1,69 @@
+/**
+ * One line per task on stderr: "waiting", "running", "done" or "failed" with elapsed time.
+ * On a terminal the block is redrawn in place; otherwise a line is printed on each change of
+ * status (and of detail, at most every few seconds per task, so CI logs stay short).
+ */
+import type { GraphObserver, TaskEvent } from '../orchestrate/graph.js';
+import { formatElapsed } from '../util/poll.js';
+
+const SYMBOL: Record<TaskEvent['status'], string> = {
+  waiting: '·',
+  running: '…',
+  done: '✓',
+  failed: '✗',
+  'not started': '-',
+};
+
+export function formatTaskLine(e: TaskEvent, width = 22): string {
+  const time = e.elapsedMs !== undefined ? ` ${formatElapsed(e.elapsedMs).padStart(6)}` : '       ';
+  const detail = e.detail ? `  ${e.detail.split('\n')[0]}` : '';
+  return `${SYMBOL[e.status]} ${e.title.padEnd(width)} ${e.status.padEnd(11)}${time}${detail}`;
+}
+
+export function progressObserver(o: {
+  interactive: boolean;
+  stream?: NodeJS.WriteStream;
+  detailEveryMs?: number;
+  now?: () => number;
+}): GraphObserver & { finish(): void } {
+  const out = o.stream ?? process.stderr;
+  const now = o.now ?? Date.now;
+  if (o.interactive) {
+    let drawn = 0;
+    let latest: readonly TaskEvent[] = [];
+    const draw = () => {
+      if (drawn > 0) out.write(`\x1b[${drawn}A`);
+      const width = Math.max(...latest.map((e) => e.title.length));
+      for (const e of latest) out.write(`\x1b[2K${formatTaskLine(e, width).slice(0, (out.columns || 120) - 1)}\n`);
+      drawn = latest.length;
+    };
+    const timer = setInterval(draw, 500);
+    timer.unref();
+    return {
+      onChange(_e, all) {
+        latest = all;
+        draw();
+      },
+      finish() {
+        clearInterval(timer);
+        draw();
+      },
+    };
+  }
+  const lastStatus = new Map<string, string>();
+  const lastDetailAt = new Map<string, number>();
+  const every = o.detailEveryMs ?? 5_000;
+  return {
+    onChange(e, all) {
+      const width = Math.max(...all.map((t) => t.title.length));
+      const statusChanged = lastStatus.get(e.id) !== e.status;
+      const dueDetail = e.status === 'running' && now() - (lastDetailAt.get(e.id) ?? 0) >= every;
+      if (!statusChanged && !dueDetail) return;
+      lastStatus.set(e.id, e.status);
+      lastDetailAt.set(e.id, now());
+      if (e.status === 'waiting') return; // everything starts waiting; the plan already said so
+      out.write(`${formatTaskLine(e, width)}\n`);
+    },
+    finish() {},
+  };
+}

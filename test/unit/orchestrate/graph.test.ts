@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { GraphError, runGraph, validateGraph, waves, type Task } from '../../../src/orchestrate/graph.js';
+import { InterruptedError } from '../../../src/errors.js';
+
+/** A task that records when it started and finished, and finishes when `release(id)` is called. */
+function harness() {
+  const log: string[] = [];
+  const gates = new Map<string, () => void>();
+  const failing = new Set<string>();
+  const task = (id: string, deps: string[] = []): Task => ({
+    id,
+    title: id,
+    deps,
+    run: () =>
+      new Promise<string>((resolve, reject) => {
+        log.push(`start ${id}`);
+        gates.set(id, () => {
+          log.push(`end ${id}`);
+          if (failing.has(id)) reject(new Error(`${id} broke`));
+          else resolve('done');
+        });
+      }),
+  });
+  const release = async (id: string) => {
+    for (let i = 0; i < 50 && !gates.has(id); i++) await Promise.resolve();
+    gates.get(id)!();
+    for (let i = 0; i < 50; i++) await Promise.resolve();
+  };
+  const tick = async () => {
+    for (let i = 0; i < 50; i++) await Promise.resolve();
+  };
+  return { log, task, release, tick, failing };
+}
+
+describe('runGraph', () => {
+  it('starts independent tasks together and each task only after all its dependencies', async () => {
+    const h = harness();
+    const run = runGraph([h.task('lb'), h.task('repo'), h.task('listener', ['lb', 'tg']), h.task('tg')]);
+    await h.tick();
+    expect(h.log).toEqual(['start lb', 'start repo', 'start tg']);
+    await h.release('lb');
+    expect(h.log).not.toContain('start listener');
+    await h.release('tg');
+    expect(h.log.at(-1)).toBe('start listener');
+    await h.release('repo');
+    await h.release('listener');
+    const result = await run;
+    expect(result.outcomes).toEqual({ lb: 'done', repo: 'done', tg: 'done', listener: 'done' });
+  });
+
+  it('after a failure starts nothing new but lets running tasks finish, then reports every failure', async () => {
+    const h = harness();
+    h.failing.add('image');
+    const run = runGraph([h.task('image'), h.task('lb'), h.task('service', ['image', 'lb'])]);
+    await h.tick();
+    await h.release('image');
+    expect(h.log).toContain('end image');
+    await h.release('lb');
+    const error = await run.catch((e) => e);
+    expect(error).toBeInstanceOf(GraphError);
+    expect(error.message).toBe('image: image broke');
+    expect(h.log).not.toContain('start service');
+    expect(error.events.find((e: { id: string }) => e.id === 'service').status).toBe('not started');
+    expect(error.events.find((e: { id: string }) => e.id === 'lb').status).toBe('done');
+  });
+
+  it('on abort stops starting tasks, waits for in-flight ones and throws InterruptedError', async () => {
+    const h = harness();
+    const controller = new AbortController();
+    const run = runGraph([h.task('a'), h.task('b', ['a'])], { signal: controller.signal });
+    await h.tick();
+    controller.abort();
+    await h.release('a');
+    await expect(run).rejects.toBeInstanceOf(InterruptedError);
+    expect(h.log).toEqual(['start a', 'end a']);
+  });
+});
+
+describe('graph shape', () => {
+  const t = (id: string, deps: string[] = []): Task => ({ id, title: id, deps, run: async () => 'ok' });
+  it('rejects cycles and unknown dependencies', () => {
+    expect(() => validateGraph([t('a', ['b']), t('b', ['a'])])).toThrow(/cycle a → b → a/);
+    expect(() => validateGraph([t('a', ['x'])])).toThrow(/unknown task x/);
+  });
+  it('groups tasks into waves that could start together', () => {
+    expect(waves([t('net'), t('repo'), t('sg', ['net']), t('lb', ['sg']), t('tg', ['net'])])).toEqual([
+      ['net', 'repo'],
+      ['sg', 'tg'],
+      ['lb'],
+    ]);
+  });
+});

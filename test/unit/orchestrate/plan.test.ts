@@ -1,0 +1,111 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { upPlan } from '../../../src/orchestrate/up.js';
+import { downPlan } from '../../../src/orchestrate/down.js';
+import { waves } from '../../../src/orchestrate/graph.js';
+import { mergeSettings, readConfigFile, UP_DEFAULTS } from '../../../src/orchestrate/settings.js';
+import { UsageError } from '../../../src/errors.js';
+
+const settings = mergeSettings({}, {});
+const asTasks = <T extends { id: string; deps: readonly string[] }>(plan: T[]) =>
+  plan.map((p) => ({ ...p, title: p.id, run: async () => '' }));
+/** Every task that must finish before `id` can start (its dependencies, transitively). */
+function before<T extends { id: string; deps: readonly string[] }>(plan: T[], id: string): Set<string> {
+  const byId = new Map(plan.map((p) => [p.id, p]));
+  const out = new Set<string>();
+  const walk = (x: string) =>
+    byId.get(x)!.deps.forEach((d) => {
+      if (!out.has(d)) {
+        out.add(d);
+        walk(d);
+      }
+    });
+  walk(id);
+  return out;
+}
+
+describe('the up plan', () => {
+  const plan = upPlan(settings);
+
+  it('creates the service only once its real inputs exist', () => {
+    expect([...before(plan, 'service')]).toEqual(
+      expect.arrayContaining(['cluster', 'taskdef', 'listener', 'push', 'instances', 'loadBalancer', 'targetGroup']),
+    );
+  });
+
+  it('sends CreateLoadBalancer as early as its security group allows, without waiting for anything slow', () => {
+    expect(before(plan, 'loadBalancer')).toEqual(new Set(['lbSg', 'network']));
+    const w = waves(asTasks(plan));
+    expect(w.findIndex((wave) => wave.includes('loadBalancer'))).toBe(2);
+    expect(w[0]).toEqual(expect.arrayContaining(['network', 'repo', 'cluster', 'iam', 'ami']));
+  });
+
+  it('waits for the rollout only after the load balancer is active, and not at all with --no-wait', () => {
+    expect(before(plan, 'rollout')).toContain('lbActive');
+    expect(upPlan({ ...settings, wait: false }).map((p) => p.id)).not.toContain('rollout');
+  });
+
+  it('registers the task definition before the push finishes (the image URI is known after the build)', () => {
+    expect(before(plan, 'taskdef')).not.toContain('push');
+  });
+});
+
+describe('the down plan', () => {
+  const plan = downPlan({ keepRepo: false, keepLogs: false, waitTimeoutMs: 1 });
+
+  it('deletes the load balancer at once and the service only after the deregistration delay is lowered', () => {
+    expect(before(plan, 'loadBalancer').size).toBe(0);
+    expect(before(plan, 'service')).toEqual(new Set(['lowerDelay']));
+  });
+
+  it('deletes the cluster after its services and container instances, the LB group after the LB and the instance group', () => {
+    expect([...before(plan, 'cluster')]).toEqual(expect.arrayContaining(['service', 'instances']));
+    expect([...before(plan, 'lbSg')]).toEqual(expect.arrayContaining(['loadBalancer', 'instances']));
+    expect([...before(plan, 'targetGroup')]).toEqual(expect.arrayContaining(['service', 'loadBalancer']));
+  });
+
+  it('keeps the repository and the logs when asked', () => {
+    const ids = downPlan({ keepRepo: true, keepLogs: true, waitTimeoutMs: 1 }).map((p) => p.id);
+    expect(ids).not.toContain('repo');
+    expect(ids).not.toContain('logGroup');
+  });
+});
+
+describe('up settings', () => {
+  const file = async (text: string) => {
+    const path = join(await mkdtemp(join(tmpdir(), 'ecsctl-config-')), 'up.json');
+    await writeFile(path, text);
+    return path;
+  };
+
+  it('takes flags over the file and the file over the defaults', async () => {
+    const config = await readConfigFile(await file('{"desiredCount": 4, "instanceCount": 3, "waitTimeout": "5m"}'));
+    const merged = mergeSettings({ desiredCount: 6 }, config);
+    expect(merged).toMatchObject({
+      desiredCount: 6,
+      instanceCount: 3,
+      waitTimeoutMs: 300_000,
+      listenerPort: UP_DEFAULTS.listenerPort,
+    });
+    expect([...merged.fromFile].sort()).toEqual(['instanceCount', 'waitTimeout']);
+  });
+
+  it.each([
+    ['{"desiredCount": 4, "replicas": 2}', /unknown key "replicas"/],
+    ['{"desiredCount": "four"}', /desiredCount: Invalid input: expected number/],
+    ['{"desiredCount": 4', /not valid JSON/],
+    ['[1]', /expected object/],
+  ])('rejects %s', async (text, message) => {
+    const path = await file(text);
+    await expect(readConfigFile(path)).rejects.toThrow(UsageError);
+    await expect(readConfigFile(path)).rejects.toThrow(message);
+  });
+
+  it("checks the file's values with the same rules as the flags", () => {
+    expect(() => mergeSettings({}, { instanceCount: 0 })).toThrow(/instanceCount must be a whole number from 1 to 20/);
+    expect(() => mergeSettings({}, { waitTimeout: 'bogus' })).toThrow(/waitTimeout must be a duration/);
+    expect(() => mergeSettings({}, { name: 'Bad Name' })).toThrow(/not a valid stack name/);
+  });
+});
