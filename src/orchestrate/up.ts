@@ -193,8 +193,8 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
     build: (c) => image.build(c),
     push: (c) => image.push(c),
     taskdef: async (c) => {
-      const { registerStackTaskDefinition } = await import('../steps/taskdef/register.js');
-      const r = await registerStackTaskDefinition(c, {
+      const { ensureTaskDefinition } = await import('../steps/taskdef/ensure.js');
+      const r = await ensureTaskDefinition(c, {
         image: image.uri(c),
         containerPort: s.containerPort,
         memory: s.memory,

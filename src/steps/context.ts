@@ -19,3 +19,6 @@ export interface StepContext extends Clock {
 
 /** The stack name, from the state (set once by --name). */
 export const stackOf = (ctx: StepContext): string => ctx.state.current.name;
+
+/** The step's clock, for pollUntil. */
+export const clockOf = (ctx: StepContext) => ({ sleep: ctx.sleep, now: ctx.now });

@@ -95,7 +95,7 @@ export function registerTaskdef(program: Command): void {
         mutates: true,
         createsStack: true,
         run: async (ctx) =>
-          (await import('../../steps/taskdef/register.js')).registerStackTaskDefinition(ctx, {
+          (await import('../../steps/taskdef/ensure.js')).ensureTaskDefinition(ctx, {
             ...opts,
             env: opts.env ?? [],
             fromFile,

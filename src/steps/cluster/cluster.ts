@@ -7,7 +7,6 @@ import {
   CreateClusterCommand,
   DeleteClusterCommand,
   DescribeClustersCommand,
-  DescribeContainerInstancesCommand,
   DescribeServicesCommand,
   ListContainerInstancesCommand,
   ListServicesCommand,
@@ -18,7 +17,8 @@ import { asOperationError, isAwsError } from '../../aws/errors.js';
 import { assertOwned, ecsTags } from '../../aws/tags.js';
 import { OperationError } from '../../errors.js';
 import { stackOf, type StepContext } from '../context.js';
-import type { Outcome } from '../repo/repository.js';
+import type { Outcome } from '../outcome.js';
+import { listContainerInstances } from './container-instances.js';
 
 export interface ClusterResult {
   readonly outcome: Outcome;
@@ -73,7 +73,7 @@ export async function showCluster(ctx: StepContext): Promise<ClusterView> {
   const name = ctx.state.current.cluster?.name ?? stackOf(ctx);
   const found = await findActiveCluster(ctx.aws.ecs, name);
   if (!found) return { name, exists: false };
-  const instances = await describeContainerInstances(ctx.aws.ecs, name);
+  const instances = await listContainerInstances(ctx.aws.ecs, name);
   return {
     name,
     exists: true,
@@ -151,25 +151,6 @@ export async function findActiveCluster(ecs: ECSClient, name: string): Promise<C
     if (isAwsError(e, 'ClusterNotFoundException')) return undefined;
     throw asOperationError(`describe ECS cluster ${name}`, e);
   }
-}
-
-export async function describeContainerInstances(ecs: ECSClient, cluster: string) {
-  const arns: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const out = await ecs.send(new ListContainerInstancesCommand({ cluster, nextToken }));
-    arns.push(...(out.containerInstanceArns ?? []));
-    nextToken = out.nextToken;
-  } while (nextToken);
-  if (arns.length === 0) return [];
-  const described = [];
-  for (let i = 0; i < arns.length; i += 100) {
-    const out = await ecs.send(
-      new DescribeContainerInstancesCommand({ cluster, containerInstances: arns.slice(i, i + 100) }),
-    );
-    described.push(...(out.containerInstances ?? []));
-  }
-  return described;
 }
 
 async function activeServiceNames(ecs: ECSClient, cluster: string, arns: string[]): Promise<string[]> {

@@ -25,7 +25,7 @@ import { assertOwned, keyValueTags } from '../../aws/tags.js';
 import { OperationError } from '../../errors.js';
 import type { State } from '../../state/schema.js';
 import { stackOf, type StepContext } from '../context.js';
-import type { Outcome } from '../repo/repository.js';
+import type { Outcome } from '../outcome.js';
 
 export const ECS_INSTANCE_POLICY_ARN = 'arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role';
 export const EC2_TRUST_POLICY = JSON.stringify({
@@ -54,7 +54,7 @@ export async function ensureInstanceRole(ctx: StepContext): Promise<InstanceRole
   const recorded = ctx.state.current.instanceRole;
   let changed = false;
 
-  let role = await getRole(iam, name);
+  let role = await findRole(iam, name);
   if (role) {
     assertOwned('IAM role', name, role.Tags, stack);
   } else {
@@ -73,7 +73,7 @@ export async function ensureInstanceRole(ctx: StepContext): Promise<InstanceRole
             }),
           )
           .then((o) => o.Role),
-      () => getRole(iam, name),
+      () => findRole(iam, name),
     );
     changed = true;
   }
@@ -92,7 +92,7 @@ export async function ensureInstanceRole(ctx: StepContext): Promise<InstanceRole
     changed = true;
   }
 
-  let profile = await getProfile(iam, name);
+  let profile = await findInstanceProfile(iam, name);
   if (profile) {
     assertOwned('IAM instance profile', name, profile.Tags, stack);
   } else {
@@ -109,7 +109,7 @@ export async function ensureInstanceRole(ctx: StepContext): Promise<InstanceRole
             }),
           )
           .then((o) => o.InstanceProfile),
-      () => getProfile(iam, name),
+      () => findInstanceProfile(iam, name),
     );
     changed = true;
   }
@@ -144,7 +144,7 @@ export async function deleteInstanceRole(ctx: StepContext): Promise<'deleted' | 
   const iam = ctx.aws.iam;
   let deleted = false;
 
-  const profile = await getProfile(iam, recorded.profileName);
+  const profile = await findInstanceProfile(iam, recorded.profileName);
   if (profile) {
     assertOwned('IAM instance profile', recorded.profileName, profile.Tags, stack);
     for (const r of profile.Roles ?? []) {
@@ -161,7 +161,7 @@ export async function deleteInstanceRole(ctx: StepContext): Promise<'deleted' | 
   }
   await ctx.state.record({ instanceRole: { ...recorded, profileArn: undefined } });
 
-  const role = await getRole(iam, recorded.roleName);
+  const role = await findRole(iam, recorded.roleName);
   if (role) {
     assertOwned('IAM role', recorded.roleName, role.Tags, stack);
     for (const arn of await attachedPolicies(iam, recorded.roleName)) {
@@ -179,7 +179,7 @@ export async function deleteInstanceRole(ctx: StepContext): Promise<'deleted' | 
 }
 
 /** The role with its tags, or undefined. */
-export async function getRole(iam: IAMClient, name: string): Promise<Role | undefined> {
+export async function findRole(iam: IAMClient, name: string): Promise<Role | undefined> {
   try {
     return (await iam.send(new GetRoleCommand({ RoleName: name }))).Role;
   } catch (e) {
@@ -189,7 +189,7 @@ export async function getRole(iam: IAMClient, name: string): Promise<Role | unde
 }
 
 /** The instance profile with its roles and tags, or undefined. */
-export async function getProfile(iam: IAMClient, name: string): Promise<InstanceProfile | undefined> {
+export async function findInstanceProfile(iam: IAMClient, name: string): Promise<InstanceProfile | undefined> {
   try {
     return (await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }))).InstanceProfile;
   } catch (e) {

@@ -18,7 +18,7 @@ import { OperationError } from '../../errors.js';
 import type { State } from '../../state/schema.js';
 import { formatElapsed } from '../../util/poll.js';
 import { stackOf, type StepContext } from '../context.js';
-import type { Outcome } from '../repo/repository.js';
+import type { Outcome } from '../outcome.js';
 
 export type InstancesRecord = NonNullable<State['instances']>;
 export interface SubnetChoice {

@@ -8,8 +8,9 @@ import { DeregisterContainerInstanceCommand, type ContainerInstance } from '@aws
 import { asOperationError, isAwsError } from '../../aws/errors.js';
 import { OperationError, WaitTimeoutError } from '../../errors.js';
 import { formatElapsed, pollUntil } from '../../util/poll.js';
-import { describeContainerInstances } from '../cluster/cluster.js';
+import { listContainerInstances } from '../cluster/container-instances.js';
 import type { StepContext } from '../context.js';
+import type { WaitOptions } from '../outcome.js';
 import { instancesById } from './launch.js';
 
 export const POLL_MS = 3_000;
@@ -20,7 +21,8 @@ export interface Fleet {
   readonly registered: ContainerInstance[];
 }
 
-export interface WaitOptions {
+/** The registration wait: which instances, in which cluster (the interval is POLL_MS). */
+export interface RegistrationWaitOptions extends Omit<WaitOptions, 'intervalMs'> {
   readonly ids: readonly string[];
   readonly cluster: string;
   /** @default 600_000 */
@@ -34,7 +36,7 @@ export interface WaitOptions {
  * cluster. An instance that stops or terminates meanwhile fails at once with EC2's reason;
  * timing out throws WaitTimeoutError (exit 4) naming what was still missing.
  */
-export async function waitForRegistration(ctx: StepContext, o: WaitOptions): Promise<Fleet> {
+export async function waitForRegistration(ctx: StepContext, o: RegistrationWaitOptions): Promise<Fleet> {
   const n = o.ids.length;
   const counts = (f: Fleet) => `${running(f).length}/${n} running, ${f.registered.length}/${n} registered`;
   let last: Fleet | undefined;
@@ -71,7 +73,7 @@ export async function waitForRegistration(ctx: StepContext, o: WaitOptions): Pro
 export async function readFleet(ctx: StepContext, ids: readonly string[], cluster: string): Promise<Fleet> {
   const [instances, containerInstances] = await Promise.all([
     instancesById(ctx.aws.ec2, ids),
-    describeContainerInstances(ctx.aws.ecs, cluster).catch((e) => {
+    listContainerInstances(ctx.aws.ecs, cluster).catch((e) => {
       if (isAwsError(e, 'ClusterNotFoundException')) return [];
       throw asOperationError(`list container instances of cluster ${cluster}`, e);
     }),
@@ -96,7 +98,7 @@ export async function deregisterContainerInstances(
   const wanted = new Set(ids);
   let all: ContainerInstance[];
   try {
-    all = await describeContainerInstances(ctx.aws.ecs, cluster);
+    all = await listContainerInstances(ctx.aws.ecs, cluster);
   } catch (e) {
     if (isAwsError(e, 'ClusterNotFoundException')) return [];
     throw asOperationError(`list container instances of cluster ${cluster}`, e);

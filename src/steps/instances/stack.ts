@@ -13,7 +13,7 @@ import { deleteInstanceRole, ensureInstanceRole, type InstanceRoleResult } from 
 import { ensureInstances, findStackInstances, PRESENT_STATES, type SubnetChoice } from './launch.js';
 import { deregisterContainerInstances, readFleet, terminateInstances, waitForRegistration } from './lifecycle.js';
 import { ensureNetwork, type NetworkRecord } from '../network/network.js';
-import type { Outcome } from '../repo/repository.js';
+import type { Outcome } from '../outcome.js';
 import {
   deleteLbSecurityGroupIfUnused,
   deleteSecurityGroup,

@@ -19,7 +19,7 @@ import { OperationError } from '../../errors.js';
 import { formatElapsed, pollUntil } from '../../util/poll.js';
 import { stackOf, type StepContext } from '../context.js';
 import { elbTags, NOT_FOUND } from './elb-tags.js';
-import type { ConvergeOutcome } from './target-group.js';
+import type { ConvergeOutcome, WaitOptions } from '../outcome.js';
 
 export type LoadBalancerRecord = { readonly name: string; readonly arn: string; readonly dnsName: string };
 
@@ -128,13 +128,6 @@ export async function findLoadBalancer(
     }
   };
   return (arn ? await describe({ LoadBalancerArns: [arn] }) : undefined) ?? (await describe({ Names: [name] }));
-}
-
-export interface WaitOptions {
-  /** @default 600_000 */
-  readonly timeoutMs?: number;
-  /** 3 s: on a ~150 s provisioning that is ~50 calls and 1.5 s mean lateness. @default 3_000 */
-  readonly intervalMs?: number;
 }
 
 /**

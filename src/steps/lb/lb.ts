@@ -18,6 +18,7 @@ import {
   type LoadBalancerRecord,
 } from './alb.js';
 import { ensureNetwork, subnetsForLoadBalancer } from '../network/network.js';
+import type { ConvergeOutcome } from '../outcome.js';
 import { LB_DEFAULTS } from './defaults.js';
 import { urlOf } from './probe.js';
 import { deleteLbSecurityGroupIfUnused, ensureLbSecurityGroup, type GroupRecord } from '../network/security-groups.js';
@@ -26,7 +27,6 @@ import {
   ensureTargetGroup,
   findTargetGroup,
   targetGroupName,
-  type ConvergeOutcome,
   type TargetGroupRecord,
   type TargetGroupSettings,
 } from './target-group.js';

@@ -16,7 +16,7 @@ import { asOperationError, isAwsError } from '../../aws/errors.js';
 import { assertOwned, hasStackTag, keyValueTags } from '../../aws/tags.js';
 import { stackOf, type StepContext } from '../context.js';
 import { elbTags, NOT_FOUND } from './elb-tags.js';
-import type { ConvergeOutcome } from './target-group.js';
+import type { ConvergeOutcome } from '../outcome.js';
 
 export type ListenerRecord = { readonly arn: string; readonly port: number };
 

@@ -21,7 +21,7 @@ import { stackOf, type StepContext } from '../context.js';
 import { elbTags, NOT_FOUND } from './elb-tags.js';
 
 export type TargetGroupRecord = { readonly name: string; readonly arn: string };
-export type ConvergeOutcome = 'created' | 'updated' | 'unchanged';
+import type { ConvergeOutcome } from '../outcome.js';
 
 /** Everything about the group that `lb create` flags can set. Durations in whole seconds. */
 export interface TargetGroupSettings {

@@ -17,7 +17,9 @@ import { OperationError } from '../../errors.js';
 import type { State } from '../../state/schema.js';
 import { stackOf, type StepContext } from '../context.js';
 
-export type Outcome = 'created' | 'unchanged' | 'recreated' | 'deleted' | 'absent';
+import type { Outcome } from '../outcome.js';
+
+export type { Outcome };
 export type RepositoryRecord = NonNullable<State['repository']>;
 
 export interface RepositoryResult {

@@ -1,13 +1,9 @@
 /**
  * What ecsctl asks of an ECS service, kept apart from the calls that ask for it: the deployment
- * configuration, the load balancer block, looking up a service with its tags, resolving a task
- * definition reference, and the gate on registered container instances.
+ * configuration, the load balancer block, and looking up a service with its tags.
  */
 import {
-  DescribeContainerInstancesCommand,
   DescribeServicesCommand,
-  DescribeTaskDefinitionCommand,
-  ListContainerInstancesCommand,
   type DeploymentConfiguration,
   type ECSClient,
   type LoadBalancer,
@@ -18,9 +14,7 @@ import { DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balanc
 import { asOperationError, isAwsError } from '../../aws/errors.js';
 import { missingStep, OperationError } from '../../errors.js';
 import type { State } from '../../state/schema.js';
-import { pollUntil } from '../../util/poll.js';
 import type { StepContext } from '../context.js';
-import { parseTaskDefinitionArn } from '../taskdef/taskdef.js';
 
 export type ServiceRecord = NonNullable<State['service']>;
 export type SchedulingStrategy = 'REPLICA' | 'DAEMON';
@@ -101,11 +95,7 @@ export interface FoundService {
 }
 
 /** The service of that name in the cluster, in whatever status (INACTIVE included), with its tags. */
-export async function describeService(
-  ecs: ECSClient,
-  cluster: string,
-  name: string,
-): Promise<FoundService | undefined> {
+export async function findService(ecs: ECSClient, cluster: string, name: string): Promise<FoundService | undefined> {
   try {
     const out = await ecs.send(new DescribeServicesCommand({ cluster, services: [name], include: ['TAGS'] }));
     const service = out.services?.find((s) => s.serviceName === name || s.serviceArn === name);
@@ -117,99 +107,3 @@ export async function describeService(
 }
 
 export const isLive = (s: Service | undefined): boolean => s?.status === 'ACTIVE' || s?.status === 'DRAINING';
-
-export interface ResolvedTaskDefinition {
-  readonly arn: string;
-  readonly family: string;
-  readonly revision: number;
-  readonly containerName?: string;
-  readonly containerPort?: number;
-}
-
-/**
- * Turns "family:rev", a task definition ARN, or "latest" (the latest ACTIVE revision of
- * `family`) into the revision's ARN and its first container with a port mapping.
- */
-export async function resolveTaskDefinition(
-  ecs: ECSClient,
-  ref: string,
-  family: string,
-): Promise<ResolvedTaskDefinition> {
-  const query = ref === 'latest' ? family : ref;
-  try {
-    const td = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: query }))).taskDefinition;
-    if (!td || (ref === 'latest' && td.status !== 'ACTIVE')) throw notFound(ref, family);
-    const container = td.containerDefinitions?.find((c) => (c.portMappings ?? []).length > 0);
-    return {
-      arn: td.taskDefinitionArn!,
-      family: td.family!,
-      revision: td.revision!,
-      containerName: container?.name,
-      containerPort: container?.portMappings?.[0]?.containerPort,
-    };
-  } catch (e) {
-    if (isAwsError(e, 'ClientException', 'InvalidParameterException')) throw notFound(ref, family);
-    throw asOperationError(`describe task definition ${query}`, e);
-  }
-}
-
-function notFound(ref: string, family: string): OperationError {
-  const what =
-    ref === 'latest'
-      ? `no ACTIVE revision of task definition family ${family}`
-      : `task definition ${ref} does not exist`;
-  return new OperationError(what, {
-    hint: 'List the revisions with `ecsctl taskdef list`, or register one with `ecsctl taskdef register`.',
-  });
-}
-
-/** "web:3" for an ARN, for messages. */
-export function shortTaskDefinition(arn: string | undefined): string {
-  if (!arn) return '-';
-  const p = parseTaskDefinitionArn(arn);
-  return p ? `${p.family}:${p.revision}` : arn;
-}
-
-/** Container instances that can take tasks now: ACTIVE with a connected agent. */
-export async function countReadyInstances(ecs: ECSClient, cluster: string): Promise<number> {
-  const list = await ecs.send(new ListContainerInstancesCommand({ cluster, status: 'ACTIVE' }));
-  const arns = list.containerInstanceArns ?? [];
-  if (arns.length === 0) return 0;
-  const out = await ecs.send(
-    new DescribeContainerInstancesCommand({ cluster, containerInstances: arns.slice(0, 100) }),
-  );
-  return (out.containerInstances ?? []).filter((ci) => ci.status === 'ACTIVE' && ci.agentConnected !== false).length;
-}
-
-/**
- * Resolves once at least one container instance is ACTIVE in the cluster. Creating a service
- * before that makes the real scheduler back off for up to 15 minutes after three failed
- * placements, so the first tasks would start long after the instances joined.
- */
-export async function waitForContainerInstance(ctx: StepContext, cluster: string, timeoutMs: number): Promise<number> {
-  const read = async () => {
-    try {
-      return await countReadyInstances(ctx.aws.ecs, cluster);
-    } catch (e) {
-      throw asOperationError(`list container instances of cluster ${cluster}`, e);
-    }
-  };
-  const first = await read();
-  if (first > 0) return first;
-  return ctx.report.step(
-    `waiting for a container instance to register in cluster ${cluster} (the ECS scheduler backs off for up to 15 min without one)`,
-    (update) =>
-      pollUntil({
-        ...clockOf(ctx),
-        what: `a container instance to register in cluster ${cluster}`,
-        read,
-        done: (n) => n > 0,
-        onPoll: (n, elapsed) => update(`${n} ACTIVE after ${Math.round(elapsed / 1000)}s`),
-        intervalMs: 3_000,
-        timeoutMs,
-        hint: 'Launch instances with `ecsctl instances create` and check that their ECS agent can reach ECS (user data names the cluster, the instance role has AmazonEC2ContainerServiceforEC2Role)',
-      }),
-  );
-}
-
-export const clockOf = (ctx: StepContext) => ({ sleep: ctx.sleep, now: ctx.now });

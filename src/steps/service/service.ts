@@ -18,22 +18,21 @@ import { assertOwned, ecsTags } from '../../aws/tags.js';
 import { missingStep, OperationError, UsageError } from '../../errors.js';
 import { pollUntil } from '../../util/poll.js';
 import { stackOf, type StepContext } from '../context.js';
-import type { Outcome } from '../repo/repository.js';
+import type { Outcome } from '../outcome.js';
 import {
   assertTargetGroupInUse,
-  clockOf,
   deploymentConfiguration,
-  describeService,
+  findService,
   hasCircuitBreaker,
   isLive,
   loadBalancerFor,
-  resolveTaskDefinition,
   sameLoadBalancers,
-  shortTaskDefinition,
-  waitForContainerInstance,
   type SchedulingStrategy,
   type ServiceRecord,
 } from './config.js';
+import { resolveTaskDefinition, shortTaskDefinition } from '../taskdef/resolve.js';
+import { waitForContainerInstance } from '../cluster/container-instances.js';
+import { clockOf } from '../context.js';
 import { eventKey, type RolloutRef } from './wait.js';
 
 export type ServiceOutcome = Outcome | 'updated';
@@ -105,7 +104,7 @@ export async function createService(ctx: StepContext, input: CreateServiceInput 
   }
 
   const gateTimeoutMs = input.gateTimeoutMs ?? 600_000;
-  let found = await describeService(ctx.aws.ecs, cluster, name);
+  let found = await findService(ctx.aws.ecs, cluster, name);
   if (found && isLive(found.service)) {
     assertOwned('ECS service', name, found.tags, stack);
     if (found.service.status === 'DRAINING') {
@@ -306,7 +305,7 @@ export async function deleteService(ctx: StepContext, options: { timeoutMs?: num
     if (state.service) await ctx.state.record({ service: undefined });
     return { outcome: 'absent' };
   }
-  const found = await describeService(ctx.aws.ecs, cluster, name);
+  const found = await findService(ctx.aws.ecs, cluster, name);
   if (!found || !isLive(found.service)) {
     if (state.service) await ctx.state.record({ service: undefined });
     return { outcome: 'absent' };
@@ -333,7 +332,7 @@ export async function deleteService(ctx: StepContext, options: { timeoutMs?: num
 }
 
 async function waitUntilInactive(ctx: StepContext, cluster: string, name: string, timeoutMs: number): Promise<void> {
-  const read = async () => (await describeService(ctx.aws.ecs, cluster, name))?.service;
+  const read = async () => (await findService(ctx.aws.ecs, cluster, name))?.service;
   const first = await read();
   if (!isLive(first)) return;
   await ctx.report.step(`waiting for service ${name} to drain and become INACTIVE`, (update) =>
@@ -356,7 +355,7 @@ async function ownedService(ctx: StepContext): Promise<{ cluster: string; live: 
   const cluster = state.cluster?.name;
   if (!cluster) throw missingStep('cluster', 'cluster create');
   const name = state.service?.name ?? stackOf(ctx);
-  const found = await describeService(ctx.aws.ecs, cluster, name);
+  const found = await findService(ctx.aws.ecs, cluster, name);
   if (!found || found.service.status !== 'ACTIVE') {
     throw new OperationError(
       `ECS service ${name} ${found ? `is ${found.service.status}` : 'does not exist'} in cluster ${cluster}`,

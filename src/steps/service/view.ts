@@ -4,7 +4,8 @@
  * every target in the target group (healthy / unhealthy with reason codes / draining).
  */
 import { stackOf, type StepContext } from '../context.js';
-import { describeService, shortTaskDefinition } from './config.js';
+import { shortTaskDefinition } from '../taskdef/resolve.js';
+import { findService } from './config.js';
 import { summarizeTargets, targetHealthDescriptions, type TargetSummary } from './wait.js';
 
 export interface DeploymentView {
@@ -62,7 +63,7 @@ export async function showService(ctx: StepContext, options: { eventCount?: numb
   const name = state.service?.name ?? stackOf(ctx);
   const cluster = state.cluster?.name;
   if (!cluster) return { name, exists: false };
-  const found = await describeService(ctx.aws.ecs, cluster, name);
+  const found = await findService(ctx.aws.ecs, cluster, name);
   const s = found?.service;
   if (!s || s.status === 'INACTIVE') return { name, cluster, exists: false, status: s?.status };
 

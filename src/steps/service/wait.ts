@@ -21,7 +21,9 @@ import { asOperationError, isAwsError } from '../../aws/errors.js';
 import { OperationError, WaitTimeoutError } from '../../errors.js';
 import { formatElapsed, pollUntil } from '../../util/poll.js';
 import type { StepContext } from '../context.js';
-import { clockOf, shortTaskDefinition } from './config.js';
+import type { WaitOptions } from '../outcome.js';
+import { shortTaskDefinition } from '../taskdef/resolve.js';
+import { clockOf } from '../context.js';
 
 /** Where a wait starts: the deployment our call started and the events that existed before it. */
 export interface RolloutRef {
@@ -51,13 +53,6 @@ export interface RolloutStatus {
   readonly targets?: TargetSummary;
   /** "7/10 running, 5/10 healthy, rollout IN_PROGRESS" */
   readonly line: string;
-}
-
-export interface WaitOptions {
-  /** @default 900_000 (15 min) */
-  readonly timeoutMs?: number;
-  /** @default 3_000 */
-  readonly intervalMs?: number;
 }
 
 interface Snapshot {

@@ -77,10 +77,10 @@ const checks: Check[] = [
   },
   async (ctx, s) => {
     if (!s.instanceRole) return undefined;
-    const { getRole, getProfile } = await import('../instances/iam.js');
+    const { findRole, findInstanceProfile } = await import('../instances/iam.js');
     const [role, profile] = await Promise.all([
-      getRole(ctx.aws.iam, s.instanceRole.roleName),
-      getProfile(ctx.aws.iam, s.instanceRole.profileName),
+      findRole(ctx.aws.iam, s.instanceRole.roleName),
+      findInstanceProfile(ctx.aws.iam, s.instanceRole.profileName),
     ]);
     return role && profile
       ? ok('instance role', s.instanceRole.profileName, 'exists')
@@ -145,8 +145,8 @@ const checks: Check[] = [
   },
   async (ctx, s) => {
     if (!s.service || !s.cluster) return undefined;
-    const { describeService } = await import('../service/config.js');
-    const found = await describeService(ctx.aws.ecs, s.cluster.name, s.service.name);
+    const { findService } = await import('../service/config.js');
+    const found = await findService(ctx.aws.ecs, s.cluster.name, s.service.name);
     const svc = found?.service;
     if (!svc || svc.status === 'INACTIVE') return gone('service', s.service.arn);
     const primary = svc.deployments?.find((d) => d.status === 'PRIMARY');

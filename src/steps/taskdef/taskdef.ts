@@ -18,7 +18,7 @@ import { assertOwned, ecsTags, hasStackTag } from '../../aws/tags.js';
 import { missingStep, UsageError } from '../../errors.js';
 import type { State } from '../../state/schema.js';
 import { stackOf, type StepContext } from '../context.js';
-import type { Outcome } from '../repo/repository.js';
+import type { Outcome } from '../outcome.js';
 
 export type TaskDefinitionRecord = NonNullable<State['taskDefinition']>;
 
@@ -31,7 +31,7 @@ export interface TaskDefinitionResult {
  * Registers `input` unless the latest ACTIVE revision of its family already has the same content,
  * in which case that revision is recorded and reused.
  */
-export async function registerTaskDefinition(
+export async function ensureRevision(
   ctx: StepContext,
   input: RegisterTaskDefinitionCommandInput,
 ): Promise<TaskDefinitionResult> {

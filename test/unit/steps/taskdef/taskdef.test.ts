@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { imageFor, registerTaskDefinition, sameContent } from '../../../../src/steps/taskdef/taskdef.js';
+import { imageFor, ensureRevision, sameContent } from '../../../../src/steps/taskdef/taskdef.js';
 import { completeFromFile, taskDefinitionFromFlags } from '../../../../src/steps/taskdef/input.js';
 import { ForeignResourceError, UsageError } from '../../../../src/errors.js';
 import { awsError, awsMock, resetAwsMocks, testContext } from '../../helpers/context.js';
@@ -39,11 +39,11 @@ function live(overrides: Record<string, unknown> = {}) {
 
 beforeEach(resetAwsMocks);
 
-describe('registerTaskDefinition', () => {
+describe('ensureRevision', () => {
   it('reuses the latest ACTIVE revision when the content is the same', async () => {
     awsMock.ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: live() as never, tags: TAGS });
     const { ctx } = testContext();
-    const result = await registerTaskDefinition(ctx, input);
+    const result = await ensureRevision(ctx, input);
     expect(result).toMatchObject({
       outcome: 'unchanged',
       taskDefinition: { arn: ARN, revision: 3, containerName: 'web', containerPort: 8080 },
@@ -59,7 +59,7 @@ describe('registerTaskDefinition', () => {
       .on(RegisterTaskDefinitionCommand)
       .resolves({ taskDefinition: { ...live(), taskDefinitionArn: ARN.replace(':3', ':4'), revision: 4 } as never });
     const { ctx } = testContext();
-    expect((await registerTaskDefinition(ctx, input)).taskDefinition?.revision).toBe(4);
+    expect((await ensureRevision(ctx, input)).taskDefinition?.revision).toBe(4);
     expect(awsMock.ecs).toHaveReceivedCommandWith(RegisterTaskDefinitionCommand, {
       family: 'web',
       networkMode: 'bridge',
@@ -75,13 +75,13 @@ describe('registerTaskDefinition', () => {
       .on(RegisterTaskDefinitionCommand)
       .resolves({ taskDefinition: { ...live(), revision: 1, taskDefinitionArn: ARN.replace(':3', ':1') } as never });
     const { ctx } = testContext();
-    expect((await registerTaskDefinition(ctx, input)).outcome).toBe('created');
+    expect((await ensureRevision(ctx, input)).outcome).toBe('created');
   });
 
   it('refuses to add revisions to a family it did not create', async () => {
     awsMock.ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: live() as never, tags: [] });
     const { ctx } = testContext();
-    await expect(registerTaskDefinition(ctx, input)).rejects.toThrow(ForeignResourceError);
+    await expect(ensureRevision(ctx, input)).rejects.toThrow(ForeignResourceError);
   });
 });
 

@@ -6,10 +6,10 @@
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import { DEFAULT_RETENTION_DAYS, ensureLogGroup, type LogGroupResult } from '../logs/log-group.js';
 import { completeFromFile, defaultLogGroup, taskDefinitionFromFlags, withLogGroup } from './input.js';
-import { imageFor, registerTaskDefinition, type TaskDefinitionResult } from './taskdef.js';
+import { imageFor, ensureRevision, type TaskDefinitionResult } from './taskdef.js';
 import type { StepContext } from '../context.js';
 
-export interface StackTaskDefinitionOptions {
+export interface TaskDefinitionOptions {
   /** A register-task-definition JSON already read and checked (taskDefinitionFromFile). */
   readonly fromFile?: RegisterTaskDefinitionCommandInput;
   readonly image?: string;
@@ -24,13 +24,13 @@ export interface StackTaskDefinitionOptions {
   readonly logRetentionDays?: number;
 }
 
-export type StackTaskDefinitionResult = TaskDefinitionResult & { readonly logGroup?: LogGroupResult };
+export type EnsureTaskDefinitionResult = TaskDefinitionResult & { readonly logGroup?: LogGroupResult };
 
 /** Creates the log group (if any), then registers — or reuses an identical latest revision. */
-export async function registerStackTaskDefinition(
+export async function ensureTaskDefinition(
   ctx: StepContext,
-  o: StackTaskDefinitionOptions,
-): Promise<StackTaskDefinitionResult> {
+  o: TaskDefinitionOptions,
+): Promise<EnsureTaskDefinitionResult> {
   const state = ctx.state.current;
   let td: RegisterTaskDefinitionCommandInput;
   if (o.fromFile) {
@@ -60,5 +60,5 @@ export async function registerStackTaskDefinition(
           name: logged.logGroup,
           retentionDays: o.logRetentionDays ?? state.logGroup?.retentionDays ?? DEFAULT_RETENTION_DAYS,
         });
-  return { ...(await registerTaskDefinition(ctx, logged.taskDefinition)), logGroup };
+  return { ...(await ensureRevision(ctx, logged.taskDefinition)), logGroup };
 }
