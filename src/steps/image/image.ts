@@ -7,7 +7,7 @@
  * confirms it. A failed build or push (an in-band error line) fails the step with the Engine's
  * own text; the ECR password never appears in the state, a progress line or an error.
  */
-import { DescribeImagesCommand, type ECRClient, type ImageDetail } from '@aws-sdk/client-ecr';
+import { DescribeImagesCommand, paginateDescribeImages, type ECRClient, type ImageDetail } from '@aws-sdk/client-ecr';
 import { asOperationError, isAwsError } from '../../aws/errors.js';
 import { missingStep, OperationError, UsageError } from '../../errors.js';
 import type { BuildContext } from '../../docker/context.js';
@@ -248,13 +248,9 @@ export interface ImageRow {
 export async function listImages(ctx: StepContext): Promise<ImageRow[]> {
   const repo = repositoryOf(ctx.state.current);
   const details: ImageDetail[] = [];
-  let nextToken: string | undefined;
   try {
-    do {
-      const out = await ctx.aws.ecr.send(new DescribeImagesCommand({ repositoryName: repo.name, nextToken }));
-      details.push(...(out.imageDetails ?? []));
-      nextToken = out.nextToken;
-    } while (nextToken);
+    for await (const page of paginateDescribeImages({ client: ctx.aws.ecr }, { repositoryName: repo.name }))
+      details.push(...(page.imageDetails ?? []));
   } catch (e) {
     throw asOperationError(`list images of ${repo.name}`, e);
   }

@@ -14,7 +14,7 @@ import {
   DetachRolePolicyCommand,
   GetInstanceProfileCommand,
   GetRoleCommand,
-  ListAttachedRolePoliciesCommand,
+  paginateListAttachedRolePolicies,
   RemoveRoleFromInstanceProfileCommand,
   type IAMClient,
   type InstanceProfile,
@@ -199,16 +199,12 @@ export async function findInstanceProfile(iam: IAMClient, name: string): Promise
 }
 
 async function attachedPolicies(iam: IAMClient, role: string): Promise<string[]> {
-  const arns: string[] = [];
-  let marker: string | undefined;
-  do {
-    const out = await call(`list policies of ${role}`, () =>
-      iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role, Marker: marker })),
-    );
-    arns.push(...(out.AttachedPolicies ?? []).map((p) => p.PolicyArn!));
-    marker = out.IsTruncated ? out.Marker : undefined;
-  } while (marker);
-  return arns;
+  return call(`list policies of ${role}`, async () => {
+    const arns: string[] = [];
+    for await (const page of paginateListAttachedRolePolicies({ client: iam }, { RoleName: role }))
+      arns.push(...(page.AttachedPolicies ?? []).map((p) => p.PolicyArn!));
+    return arns;
+  });
 }
 
 /** Create; if another run created it meanwhile (EntityAlreadyExists), take it only if it is ours. */

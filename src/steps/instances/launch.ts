@@ -11,7 +11,12 @@
  * subnet; one call would put them all in one availability zone).
  */
 import { randomBytes } from 'node:crypto';
-import { DescribeInstancesCommand, RunInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import {
+  paginateDescribeInstances,
+  RunInstancesCommand,
+  type EC2Client,
+  type Instance,
+} from '@aws-sdk/client-ec2';
 import { asOperationError, isAwsError } from '../../aws/errors.js';
 import { ec2TagSpec, STACK_TAG } from '../../aws/tags.js';
 import { OperationError } from '../../errors.js';
@@ -226,13 +231,9 @@ async function describeInstances(
   what: string,
 ): Promise<Instance[]> {
   const found: Instance[] = [];
-  let NextToken: string | undefined;
   try {
-    do {
-      const out = await ec2.send(new DescribeInstancesCommand({ Filters, NextToken }));
-      for (const r of out.Reservations ?? []) found.push(...(r.Instances ?? []));
-      NextToken = out.NextToken;
-    } while (NextToken);
+    for await (const page of paginateDescribeInstances({ client: ec2 }, { Filters }))
+      for (const r of page.Reservations ?? []) found.push(...(r.Instances ?? []));
   } catch (e) {
     throw asOperationError(what, e);
   }

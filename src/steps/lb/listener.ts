@@ -7,6 +7,7 @@ import {
   CreateListenerCommand,
   DeleteListenerCommand,
   DescribeListenersCommand,
+  paginateDescribeListeners,
   ModifyListenerCommand,
   type Action,
   type ElasticLoadBalancingV2Client,
@@ -108,13 +109,9 @@ export async function ensureListener(ctx: StepContext, s: ListenerSettings): Pro
 
 async function describeListeners(elb: ElasticLoadBalancingV2Client, loadBalancerArn: string): Promise<Listener[]> {
   const all: Listener[] = [];
-  let marker: string | undefined;
   try {
-    do {
-      const out = await elb.send(new DescribeListenersCommand({ LoadBalancerArn: loadBalancerArn, Marker: marker }));
-      all.push(...(out.Listeners ?? []));
-      marker = out.NextMarker;
-    } while (marker);
+    for await (const page of paginateDescribeListeners({ client: elb }, { LoadBalancerArn: loadBalancerArn }))
+      all.push(...(page.Listeners ?? []));
   } catch (e) {
     if (isAwsError(e, ...NOT_FOUND.loadBalancer)) return [];
     throw asOperationError("describe the load balancer's listeners", e);

@@ -3,7 +3,8 @@
  * only the ELBv2 client (the EC2 client that create/delete need takes ~1.7 s to import).
  */
 import { DescribeListenersCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { asOperationError } from '../../aws/errors.js';
+import { asOperationError, isAwsError } from '../../aws/errors.js';
+import { NOT_FOUND } from './elb-tags.js';
 import { stackOf, type StepContext } from '../context.js';
 import { LB_DEFAULTS } from './defaults.js';
 import { forwardTarget } from './listener.js';
@@ -110,7 +111,10 @@ export async function showLb(ctx: StepContext): Promise<LbView> {
 async function describeListener(ctx: StepContext, arn: string) {
   try {
     return (await ctx.aws.elb.send(new DescribeListenersCommand({ ListenerArns: [arn] }))).Listeners?.[0];
-  } catch {
-    return undefined; // ListenerNotFound: shown as exists: false
+  } catch (e) {
+    // Only "not found" means the listener is gone (shown as exists: false); an AccessDenied or a
+    // throttle must not be reported as a missing listener.
+    if (isAwsError(e, ...NOT_FOUND.listener)) return undefined;
+    throw asOperationError(`describe listener ${arn}`, e);
   }
 }

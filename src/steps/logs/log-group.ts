@@ -7,7 +7,7 @@
 import {
   CreateLogGroupCommand,
   DeleteLogGroupCommand,
-  DescribeLogGroupsCommand,
+  paginateDescribeLogGroups,
   ListTagsForResourceCommand,
   PutRetentionPolicyCommand,
   type CloudWatchLogsClient,
@@ -113,14 +113,11 @@ export async function deleteLogGroup(ctx: StepContext): Promise<LogGroupResult> 
 
 /** The group of exactly this name, or undefined. (The API filters by prefix: "/ecs/web" also lists "/ecs/web-admin".) */
 export async function findLogGroup(logs: CloudWatchLogsClient, name: string): Promise<LogGroup | undefined> {
-  let nextToken: string | undefined;
   try {
-    do {
-      const out = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name, nextToken }));
-      const match = out.logGroups?.find((g) => g.logGroupName === name);
+    for await (const page of paginateDescribeLogGroups({ client: logs }, { logGroupNamePrefix: name })) {
+      const match = page.logGroups?.find((g) => g.logGroupName === name);
       if (match) return match;
-      nextToken = out.nextToken;
-    } while (nextToken);
+    }
     return undefined;
   } catch (e) {
     throw asOperationError(`describe log group ${name}`, e);

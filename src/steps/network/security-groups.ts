@@ -223,6 +223,8 @@ export async function interfacesUsing(ec2: EC2Client, groupId: string): Promise<
       (n) => `${n.NetworkInterfaceId}${n.Description ? ` (${n.Description})` : ''}`,
     );
   } catch {
+    // Only ever called to name the interfaces in a DependencyViolation message: a failed read
+    // must not replace that error with its own.
     return [];
   }
 }

@@ -6,7 +6,7 @@ import {
   CreateRepositoryCommand,
   DeleteRepositoryCommand,
   DescribeRepositoriesCommand,
-  ListImagesCommand,
+  paginateListImages,
   ListTagsForResourceCommand,
   type ECRClient,
   type Repository,
@@ -141,12 +141,8 @@ export async function isStackRepository(ecr: ECRClient, arn: string, stack: stri
 
 async function listImageIds(ecr: ECRClient, name: string) {
   const ids = [];
-  let nextToken: string | undefined;
-  do {
-    const out = await ecr.send(new ListImagesCommand({ repositoryName: name, nextToken }));
-    ids.push(...(out.imageIds ?? []));
-    nextToken = out.nextToken;
-  } while (nextToken);
+  for await (const page of paginateListImages({ client: ecr }, { repositoryName: name }))
+    ids.push(...(page.imageIds ?? []));
   return ids;
 }
 

@@ -6,7 +6,7 @@ import {
   DeleteTaskDefinitionsCommand,
   DeregisterTaskDefinitionCommand,
   DescribeTaskDefinitionCommand,
-  ListTaskDefinitionsCommand,
+  paginateListTaskDefinitions,
   RegisterTaskDefinitionCommand,
   type ECSClient,
   type RegisterTaskDefinitionCommandInput,
@@ -76,16 +76,13 @@ export interface RevisionView {
 export async function listRevisions(ecs: ECSClient, family: string): Promise<RevisionView[]> {
   const views: RevisionView[] = [];
   for (const status of ['ACTIVE', 'INACTIVE'] as const) {
-    let nextToken: string | undefined;
-    do {
-      const out = await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status, nextToken }));
-      for (const arn of out.taskDefinitionArns ?? []) {
+    for await (const page of paginateListTaskDefinitions({ client: ecs }, { familyPrefix: family, status })) {
+      for (const arn of page.taskDefinitionArns ?? []) {
         const parsed = parseTaskDefinitionArn(arn);
         // familyPrefix matches prefixes: "web" would also list "web-admin".
         if (parsed?.family === family) views.push({ arn, revision: parsed.revision, status });
       }
-      nextToken = out.nextToken;
-    } while (nextToken);
+    }
   }
   return views.sort((a, b) => a.revision - b.revision);
 }
