@@ -44,20 +44,6 @@ const loaders: { [K in ServiceName]: () => Promise<new (config: object) => Clien
   logs: async () => (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient,
 };
 
-/**
- * Builds the clients a command needs, all from the same settings, and waits for all of them.
- * Reading a client that was not asked for throws: a step using a service its command did not
- * declare is a bug, found at once.
- */
-export async function createClients(
-  settings: AwsSettings,
-  services: readonly ServiceName[] = ALL_SERVICES,
-): Promise<Clients> {
-  const loading = startClients(settings, services);
-  await loading.ready(services);
-  return loading.aws;
-}
-
 export interface LoadingClients {
   /** Each client is there once its package has loaded (see `ready`); reading it earlier throws. */
   readonly aws: Clients;

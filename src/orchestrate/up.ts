@@ -40,12 +40,6 @@ export type UpTaskId =
   | 'service'
   | 'rollout';
 
-export interface UpPlanInput {
-  readonly settings: UpSettings;
-  /** The image engine, only when building (no --image). */
-  readonly engine?: () => Promise<unknown>;
-}
-
 /** What the plan shows for each task: its title and the aws/docker commands a person would type. */
 export interface PlannedTask {
   readonly id: UpTaskId;

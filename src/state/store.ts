@@ -2,7 +2,7 @@
  * Reading and writing the state file. A save is atomic (temp file, fsync, rename) and mode 0600;
  * a file that cannot be understood is reported with exit 3 and never overwritten.
  */
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { StateError } from '../errors.js';
 import { applyPatch, STATE_VERSION, StateSchema, type State, type StatePatch } from './schema.js';
@@ -70,19 +70,6 @@ export async function writeState(path: string, state: State): Promise<void> {
     await fh.close();
   }
   await rename(temp, path);
-}
-
-export async function removeState(path: string): Promise<void> {
-  await unlink(path).catch((e: NodeJS.ErrnoException) => {
-    if (e.code !== 'ENOENT') throw e;
-  });
-}
-
-export async function isDirectory(path: string): Promise<boolean> {
-  return stat(path).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
 }
 
 /** The live state of one command: steps read `current` and `record` what they create, at once. */

@@ -20,7 +20,6 @@ import { recordingReporter } from '../../../src/ui/reporter.js';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 export const REGION = 'us-east-1';
-export const ACCOUNT = '123456789012';
 export const STACK = 'web';
 
 export const awsMock = {
