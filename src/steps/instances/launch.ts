@@ -11,12 +11,7 @@
  * subnet; one call would put them all in one availability zone).
  */
 import { randomBytes } from 'node:crypto';
-import {
-  paginateDescribeInstances,
-  RunInstancesCommand,
-  type EC2Client,
-  type Instance,
-} from '@aws-sdk/client-ec2';
+import { paginateDescribeInstances, RunInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { asOperationError, isAwsError } from '../../aws/errors.js';
 import { ec2TagSpec, STACK_TAG } from '../../aws/tags.js';
 import { OperationError } from '../../errors.js';
