@@ -79,6 +79,7 @@ describe('state lock', () => {
     );
     await first.release();
     const again = await acquireLock(path, 'ecsctl down');
+    expect(JSON.parse(await readFile(`${path}.lock`, 'utf8'))).toMatchObject({ command: 'ecsctl down' });
     await again.release();
   });
 
@@ -105,6 +106,8 @@ describe('state lock', () => {
     await mkdir(dir, { recursive: true });
     await writeFile(`${path}.lock`, '{"pi');
     const lock = await acquireLock(path, 'x');
+    expect(JSON.parse(await readFile(`${path}.lock`, 'utf8'))).toMatchObject({ pid: process.pid, command: 'x' });
     await lock.release();
+    await expect(stat(`${path}.lock`)).rejects.toThrow();
   });
 });
