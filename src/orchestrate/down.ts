@@ -89,7 +89,7 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
   const timeoutMs = d.waitTimeoutMs;
   const runners: Record<DownTaskId, (c: StepContext) => Promise<string>> = {
     lowerDelay: async (c) => (await import('../steps/lb/target-group.js')).lowerDeregistrationDelay(c, 0),
-    service: async (c) => (await (await import('../steps/service/service.js')).deleteService(c, { timeoutMs })).outcome,
+    service: async (c) => (await (await import('../steps/service/delete.js')).deleteService(c, { timeoutMs })).outcome,
     loadBalancer: async (c) => {
       const { deleteListener } = await import('../steps/lb/listener.js');
       const { deleteLoadBalancer } = await import('../steps/lb/alb.js');

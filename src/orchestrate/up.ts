@@ -199,7 +199,8 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
       return `${r.outcome}, revision ${r.taskDefinition?.revision}`;
     },
     service: async (c) => {
-      const { createService, updateService } = await import('../steps/service/service.js');
+      const { createService } = await import('../steps/service/service.js');
+      const { updateService } = await import('../steps/service/update.js');
       const live = c.state.current.service;
       // A recorded service is converged in place (scale, new revision, attach the target group);
       // otherwise it is created. Either way the rollout starts from the returned reference.

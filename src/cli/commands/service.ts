@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import type { RolloutStatus } from '../../steps/service/wait.js';
+import type { RolloutStatus } from '../../steps/service/rollout-status.js';
 import type { ServiceView } from '../../steps/service/view.js';
 import type { ServiceResult } from '../../steps/service/service.js';
 import type { StepContext } from '../../steps/context.js';
@@ -142,7 +142,7 @@ export function registerService(program: Command): void {
         services: ['ecs', 'elb'],
         mutates: true,
         run: async (ctx) => {
-          const steps = await import('../../steps/service/service.js');
+          const steps = await import('../../steps/service/update.js');
           const result = await steps.updateService(ctx, {
             desiredCount: opts.desiredCount,
             taskDefinition: opts.taskdef,
@@ -194,7 +194,7 @@ export function registerService(program: Command): void {
         confirm: (s) => `Delete ECS service ${s.service?.name ?? s.name} (its tasks stop)?`,
         run: async (ctx) => {
           const r = await (
-            await import('../../steps/service/service.js')
+            await import('../../steps/service/delete.js')
           ).deleteService(ctx, { timeoutMs: opts.waitTimeout ?? DEFAULT_WAIT_MS });
           return { outcome: r.outcome, service: r.service };
         },

@@ -6,14 +6,12 @@
  */
 import {
   CreateServiceCommand,
-  DeleteServiceCommand,
   UpdateServiceCommand,
   type CreateServiceCommandInput,
   type LoadBalancer,
   type Service,
-  type UpdateServiceCommandInput,
 } from '@aws-sdk/client-ecs';
-import { asOperationError, isAwsError } from '../../aws/errors.js';
+import { asOperationError } from '../../aws/errors.js';
 import { assertOwned, ecsTags } from '../../aws/tags.js';
 import { missingStep, OperationError, UsageError } from '../../errors.js';
 import { pollUntil } from '../../util/poll.js';
@@ -206,132 +204,12 @@ async function adopt(
   return { outcome: 'unchanged', service: record, rollout: rolloutFrom(cluster, live, eventIds(live)) };
 }
 
-export interface UpdateServiceInput {
-  readonly desiredCount?: number;
-  /** "family:rev", an ARN, or "latest" (latest ACTIVE revision of the recorded family). */
-  readonly taskDefinition?: string;
-  /** Attach the recorded target group in place. */
-  readonly attachLb?: boolean;
-  readonly healthCheckGraceSeconds?: number;
-}
-
-/**
- * Scales, rolls to another revision, attaches the recorded target group, and restores the
- * circuit breaker if it is off — all in one UpdateService call, and only for what differs from
- * the live service. Nothing to change: no mutating call, outcome `unchanged`.
- */
-export async function updateService(ctx: StepContext, input: UpdateServiceInput): Promise<ServiceResult> {
-  const { cluster, live } = await ownedService(ctx);
-  const state = ctx.state.current;
-  const name = live.serviceName!;
-  const request: UpdateServiceCommandInput = { cluster, service: name };
-  const changes: string[] = [];
-
-  if (input.desiredCount !== undefined && input.desiredCount !== live.desiredCount) {
-    if (live.schedulingStrategy === 'DAEMON')
-      throw new UsageError(
-        `service ${name} is a DAEMON service (one task per instance): --desired-count does not apply`,
-      );
-    request.desiredCount = input.desiredCount;
-    changes.push(`desired count ${live.desiredCount} → ${input.desiredCount}`);
-  }
-  if (input.taskDefinition) {
-    const family = state.taskDefinition?.family ?? shortTaskDefinition(live.taskDefinition).split(':')[0]!;
-    const td = await resolveTaskDefinition(ctx.aws.ecs, input.taskDefinition, family);
-    if (td.arn !== live.taskDefinition) {
-      request.taskDefinition = td.arn;
-      changes.push(`task definition ${shortTaskDefinition(live.taskDefinition)} → ${shortTaskDefinition(td.arn)}`);
-    }
-  }
-  const hasLb = (live.loadBalancers ?? []).length > 0;
-  if (input.attachLb) {
-    const td = state.taskDefinition;
-    if (!td) throw missingStep('task definition', 'taskdef register');
-    const wanted = [loadBalancerFor(state, td)];
-    if (!sameLoadBalancers(live.loadBalancers, wanted)) {
-      await assertTargetGroupInUse(ctx, state.targetGroup!);
-      request.loadBalancers = wanted;
-      changes.push(`attach target group ${state.targetGroup!.name} (${td.containerName}:${td.containerPort})`);
-    }
-  }
-  const willHaveLb = hasLb || request.loadBalancers !== undefined;
-  if (input.healthCheckGraceSeconds !== undefined && !willHaveLb) {
-    throw new UsageError(
-      `--health-check-grace applies only to a service with a load balancer; service ${name} has none (add --attach-lb)`,
-    );
-  }
-  const grace = input.healthCheckGraceSeconds ?? (request.loadBalancers ? DEFAULT_GRACE_SECONDS : undefined);
-  if (willHaveLb && grace !== undefined && grace !== (live.healthCheckGracePeriodSeconds ?? 0)) {
-    request.healthCheckGracePeriodSeconds = grace;
-    changes.push(`health check grace period ${live.healthCheckGracePeriodSeconds ?? 0}s → ${grace}s`);
-  }
-  if (!hasCircuitBreaker(live)) {
-    // Someone turned it off, or the endpoint dropped it on create (moto does): put it back,
-    // keeping every other live setting (percentages, alarms) over ecsctl's defaults.
-    const strategy = live.schedulingStrategy === 'DAEMON' ? 'DAEMON' : 'REPLICA';
-    const wanted = deploymentConfiguration(strategy);
-    request.deploymentConfiguration = {
-      ...wanted,
-      ...live.deploymentConfiguration,
-      deploymentCircuitBreaker: wanted.deploymentCircuitBreaker,
-    };
-    changes.push('deployment circuit breaker on, with rollback');
-  }
-
-  const record = { name, arn: live.serviceArn! };
-  if (ctx.state.current.service?.arn !== record.arn) await ctx.state.record({ service: record });
-  if (changes.length === 0)
-    return { outcome: 'unchanged', service: record, changes, rollout: rolloutFrom(cluster, live, eventIds(live)) };
-
-  let updated: Service;
-  try {
-    updated = (await ctx.aws.ecs.send(new UpdateServiceCommand(request))).service!;
-  } catch (e) {
-    throw asOperationError(`update ECS service ${name}`, e);
-  }
-  return { outcome: 'updated', service: record, changes, rollout: rolloutFrom(cluster, updated, eventIds(live)) };
-}
-
-/**
- * Scales the service to 0, deletes it, waits (bounded) until it is INACTIVE and removes it from
- * the state. Already gone or INACTIVE counts as deleted; a service without the stack's tag is
- * never deleted. A rerun after a timeout resumes the wait.
- */
-export async function deleteService(ctx: StepContext, options: { timeoutMs?: number } = {}): Promise<ServiceResult> {
-  const state = ctx.state.current;
-  const cluster = state.cluster?.name;
-  const name = state.service?.name ?? stackOf(ctx);
-  if (!cluster) {
-    if (state.service) await ctx.state.record({ service: undefined });
-    return { outcome: 'absent' };
-  }
-  const found = await findService(ctx.aws.ecs, cluster, name);
-  if (!found || !isLive(found.service)) {
-    if (state.service) await ctx.state.record({ service: undefined });
-    return { outcome: 'absent' };
-  }
-  assertOwned('ECS service', name, found.tags, stackOf(ctx));
-  const live = found.service;
-  const ecs = ctx.aws.ecs;
-  try {
-    if (live.status === 'ACTIVE') {
-      const daemon = live.schedulingStrategy === 'DAEMON';
-      // A REPLICA service must be at 0 before DeleteService (or needs force); a DAEMON service
-      // has no desired count to set, so it is deleted with force.
-      if (!daemon && (live.desiredCount ?? 0) > 0)
-        await ecs.send(new UpdateServiceCommand({ cluster, service: name, desiredCount: 0 }));
-      await ecs.send(new DeleteServiceCommand({ cluster, service: name, ...(daemon ? { force: true } : {}) }));
-    }
-  } catch (e) {
-    if (!isAwsError(e, 'ServiceNotFoundException', 'ServiceNotActiveException'))
-      throw asOperationError(`delete ECS service ${name}`, e);
-  }
-  await waitUntilInactive(ctx, cluster, name, options.timeoutMs ?? 900_000);
-  await ctx.state.record({ service: undefined });
-  return { outcome: 'deleted', service: { name, arn: live.serviceArn! } };
-}
-
-async function waitUntilInactive(ctx: StepContext, cluster: string, name: string, timeoutMs: number): Promise<void> {
+export async function waitUntilInactive(
+  ctx: StepContext,
+  cluster: string,
+  name: string,
+  timeoutMs: number,
+): Promise<void> {
   const read = async () => (await findService(ctx.aws.ecs, cluster, name))?.service;
   const first = await read();
   if (!isLive(first)) return;
@@ -350,7 +228,7 @@ async function waitUntilInactive(ctx: StepContext, cluster: string, name: string
 }
 
 /** The recorded (or stack-named) service, which must exist, be ACTIVE and carry the stack's tag. */
-async function ownedService(ctx: StepContext): Promise<{ cluster: string; live: Service }> {
+export async function ownedService(ctx: StepContext): Promise<{ cluster: string; live: Service }> {
   const state = ctx.state.current;
   const cluster = state.cluster?.name;
   if (!cluster) throw missingStep('cluster', 'cluster create');
@@ -368,9 +246,9 @@ async function ownedService(ctx: StepContext): Promise<{ cluster: string; live: 
   return { cluster, live: found.service };
 }
 
-const eventIds = (s: Service): string[] => (s.events ?? []).map(eventKey);
+export const eventIds = (s: Service): string[] => (s.events ?? []).map(eventKey);
 
-function rolloutFrom(cluster: string, s: Service, seenEventIds: string[]): RolloutRef {
+export function rolloutFrom(cluster: string, s: Service, seenEventIds: string[]): RolloutRef {
   const primary = s.deployments?.find((d) => d.status === 'PRIMARY');
   return { cluster, service: s.serviceName!, deploymentId: primary?.id, seenEventIds };
 }

@@ -6,7 +6,7 @@
 import { stackOf, type StepContext } from '../context.js';
 import { shortTaskDefinition } from '../taskdef/resolve.js';
 import { findService } from './config.js';
-import { summarizeTargets, targetHealthDescriptions, type TargetSummary } from './wait.js';
+import { summarizeTargets, targetHealthDescriptions, type TargetSummary } from './rollout-status.js';
 
 export interface DeploymentView {
   readonly id: string;

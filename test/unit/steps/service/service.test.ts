@@ -17,7 +17,9 @@ import {
 import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ForeignResourceError, OperationError, UsageError, WaitTimeoutError } from '../../../../src/errors.js';
 import type { State } from '../../../../src/state/schema.js';
-import { createService, deleteService, updateService } from '../../../../src/steps/service/service.js';
+import { createService } from '../../../../src/steps/service/service.js';
+import { updateService } from '../../../../src/steps/service/update.js';
+import { deleteService } from '../../../../src/steps/service/delete.js';
 import { showService } from '../../../../src/steps/service/view.js';
 import { renderService } from '../../../../src/cli/commands/service.js';
 import { awsMock, resetAwsMocks, testContext } from '../../helpers/context.js';
