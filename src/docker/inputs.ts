@@ -3,6 +3,7 @@
  * Kept beside the Docker code; `up` reuses them for its --registry and --platform.
  */
 import { UsageError } from '../errors.js';
+import { keyValue } from '../util/validate.js';
 
 /** HOST:PORT of a registry, as in `--registry 127.0.0.1:5000` (no scheme, no path). */
 export function registryAddress(value: string, flag = '--registry'): string {
@@ -44,9 +45,5 @@ export function network(value: string, flag = '--network'): NetworkMode {
 
 /** Build arguments: KEY=VALUE (the value may be empty); a bare KEY is refused (Docker would read the environment). */
 export function buildArg(value: string, flag = '--build-arg'): [string, string] {
-  const eq = value.indexOf('=');
-  const key = eq > 0 ? value.slice(0, eq) : '';
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
-    throw new UsageError(`${flag} must look like KEY=VALUE, got ${JSON.stringify(value)}`);
-  return [key, value.slice(eq + 1)];
+  return keyValue(value, flag);
 }

@@ -120,7 +120,7 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
         await import('../steps/network/security-groups.js')
       ).ensureLbSecurityGroup(c, {
         listenerPort: s.listenerPort,
-        ingressCidr: (await import('../steps/lb/defaults.js')).LB_DEFAULTS.ingressCidr,
+        ingressCidr: (await import('../settings/defaults.js')).LB_DEFAULTS.ingressCidr,
       });
       return `${before === g.id ? 'unchanged' : 'created'}: ${g.id}`;
     },
@@ -144,7 +144,7 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
     },
     targetGroup: async (c) => {
       const { ensureTargetGroup } = await import('../steps/lb/target-group.js');
-      const { LB_DEFAULTS } = await import('../steps/lb/defaults.js');
+      const { LB_DEFAULTS } = await import('../settings/defaults.js');
       return (await ensureTargetGroup(c, { ...LB_DEFAULTS, port: s.containerPort, healthCheckPath: s.healthCheckPath }))
         .outcome;
     },

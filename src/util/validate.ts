@@ -198,6 +198,20 @@ export function keyPairName(value: string, flag = '--key-name'): string {
 /** An HTTP path for health checks and probes: starts with /, printable ASCII, up to 1024 characters. */
 export function healthPath(value: string, flag: string): string {
   if (!/^\/[\x21-\x7e]{0,1023}$/.test(value))
-    throw new UsageError(`${flag} must be a path starting with /, got ${JSON.stringify(value)}`);
+    throw new UsageError(`${flag} must be a path starting with / (e.g. /health), got ${JSON.stringify(value)}`);
   return value;
+}
+
+/** ECS's quota: 5,000 tasks per service (not adjustable), so a service's desired count is 0-5000. */
+export const MAX_DESIRED_COUNT = 5000;
+
+export function desiredCount(value: string, flag: string): number {
+  return integer(value, flag, 0, MAX_DESIRED_COUNT);
+}
+
+/** "true" or "false", as a boolean setting reads from `--config`. */
+export function boolean(value: string, flag: string): boolean {
+  if (value !== 'true' && value !== 'false')
+    throw new UsageError(`${flag} must be true or false, got ${JSON.stringify(value)}`);
+  return value === 'true';
 }

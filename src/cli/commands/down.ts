@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import * as v from '../../util/validate.js';
+import { WAIT_TIMEOUT_MS } from '../../settings/defaults.js';
 import { examples, globalsOf, parser, runCommand } from './common.js';
 
 interface DownOptions {
@@ -38,7 +39,7 @@ ${examples('down --yes', 'down --keep-repo --dry-run')}`,
       const settings = {
         keepRepo: opts.keepRepo === true,
         keepLogs: opts.keepLogs === true,
-        waitTimeoutMs: opts.waitTimeout ?? 15 * 60_000,
+        waitTimeoutMs: opts.waitTimeout ?? WAIT_TIMEOUT_MS,
       };
       if (opts.dryRun) return printDownPlan(globalsOf(cmd), settings);
       await runCommand(globalsOf(cmd), {

@@ -1,10 +1,11 @@
 import { Option, type Command } from 'commander';
 import { OperationError, UsageError } from '../../errors.js';
-import { LB_DEFAULTS as D } from '../../steps/lb/defaults.js';
+import { LB_DEFAULTS as D } from '../../settings/defaults.js';
 import type { LbCreateResult } from '../../steps/lb/lb.js';
 import type { LbView } from '../../steps/lb/show.js';
 import type { ProbeResult } from '../../steps/lb/probe.js';
 import * as v from '../../util/validate.js';
+import { SHARED } from '../../settings/declarations.js';
 import { examples, globalsOf, runCommand } from './common.js';
 
 /** A duration in whole seconds within [min, max]: "15s", "2m" or a plain number of seconds; "0" where min is 0. */
@@ -14,24 +15,6 @@ export function seconds(value: string, flag: string, min: number, max: number): 
     throw new UsageError(`${flag} must be whole seconds from ${min}s to ${max}s, got ${JSON.stringify(value)}`);
   }
   return ms / 1000;
-}
-
-/** An IPv4 CIDR block such as 0.0.0.0/0 or 203.0.113.0/24. */
-export function cidr(value: string, flag: string): string {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value.trim());
-  if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
-    throw new UsageError(
-      `${flag} ${JSON.stringify(value)} is not an IPv4 CIDR block (e.g. 0.0.0.0/0 or 203.0.113.0/24)`,
-    );
-  }
-  return value.trim();
-}
-
-/** A URL path as ALB health checks and the probe use it: starts with "/", no spaces, ≤ 1024 characters. */
-export function urlPath(value: string, flag: string): string {
-  if (!/^\/[^\s]{0,1023}$/.test(value))
-    throw new UsageError(`${flag} must be a path starting with / (e.g. /health), got ${JSON.stringify(value)}`);
-  return value;
 }
 
 export function httpUrl(value: string, flag: string): string {
@@ -105,7 +88,7 @@ export function registerLb(program: Command): void {
       opt(
         '--health-check-path <path>',
         'Path the load balancer requests on each target to check its health (HTTP 200 = healthy).',
-        urlPath,
+        SHARED.healthCheckPath.parse,
         { value: D.healthCheckPath, text: '/' },
       ),
     )
@@ -151,7 +134,7 @@ export function registerLb(program: Command): void {
     )
     .option('--internal', 'Make the load balancer internal (reachable only inside the VPC) instead of internet-facing.')
     .addOption(
-      opt('--ingress-cidr <cidr>', 'Addresses allowed to reach the listener port through <name>-lb-sg.', cidr, {
+      opt('--ingress-cidr <cidr>', 'Addresses allowed to reach the listener port through <name>-lb-sg.', v.ipv4Cidr, {
         value: D.ingressCidr,
         text: '0.0.0.0/0',
       }),
@@ -277,7 +260,7 @@ export function registerLb(program: Command): void {
       opt(
         '--path <path>',
         'Path to request on the load balancer (ignored with --url, which is used as given).',
-        urlPath,
+        v.healthPath,
         { value: '/', text: '/' },
       ),
     )

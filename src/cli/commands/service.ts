@@ -5,6 +5,8 @@ import type { ServiceView } from '../../steps/service/view.js';
 import type { ServiceResult } from '../../steps/service/service.js';
 import type { StepContext } from '../../steps/context.js';
 import * as v from '../../util/validate.js';
+import { SHARED } from '../../settings/declarations.js';
+import { WAIT_TIMEOUT_MS } from '../../settings/defaults.js';
 import { examples, globalsOf, parser, runCommand } from './common.js';
 
 interface WaitFlags {
@@ -25,8 +27,6 @@ interface UpdateOptions extends WaitFlags {
   attachLb?: boolean;
   healthCheckGrace?: number;
 }
-
-const DEFAULT_WAIT_MS = 15 * 60_000;
 
 /** What create/update print: the outcome, what changed, and how the rollout ended. */
 export interface ServiceCommandResult {
@@ -55,7 +55,7 @@ export function registerService(program: Command): void {
     .option(
       '--desired-count <n>',
       'Number of tasks to keep running (default: 10; not allowed with DAEMON).',
-      parser(desiredCount, '--desired-count'),
+      parser(SHARED.desiredCount.parse, '--desired-count'),
     )
     .option(
       '--taskdef <family:rev>',
@@ -93,7 +93,7 @@ export function registerService(program: Command): void {
         mutates: true,
         run: async (ctx) => {
           const steps = await import('../../steps/service/service.js');
-          const timeoutMs = opts.waitTimeout ?? DEFAULT_WAIT_MS;
+          const timeoutMs = opts.waitTimeout ?? WAIT_TIMEOUT_MS;
           const result = await steps.createService(ctx, {
             name: opts.serviceName,
             desiredCount: opts.desiredCount,
@@ -114,7 +114,11 @@ export function registerService(program: Command): void {
     .description(
       'Scale the service, roll it to another revision or attach the recorded target group in place, then wait for the rollout.',
     )
-    .option('--desired-count <n>', 'New number of tasks (default: unchanged).', parser(desiredCount, '--desired-count'))
+    .option(
+      '--desired-count <n>',
+      'New number of tasks (default: unchanged).',
+      parser(SHARED.desiredCount.parse, '--desired-count'),
+    )
     .option(
       '--taskdef <family:rev|latest>',
       'Revision to roll to; "latest" is the latest ACTIVE revision of the recorded family (default: unchanged).',
@@ -149,7 +153,7 @@ export function registerService(program: Command): void {
             attachLb: opts.attachLb,
             healthCheckGraceSeconds: opts.healthCheckGrace,
           });
-          return finish(ctx, result, opts.wait, opts.waitTimeout ?? DEFAULT_WAIT_MS);
+          return finish(ctx, result, opts.wait, opts.waitTimeout ?? WAIT_TIMEOUT_MS);
         },
         render: renderResult,
       });
@@ -195,7 +199,7 @@ export function registerService(program: Command): void {
         run: async (ctx) => {
           const r = await (
             await import('../../steps/service/delete.js')
-          ).deleteService(ctx, { timeoutMs: opts.waitTimeout ?? DEFAULT_WAIT_MS });
+          ).deleteService(ctx, { timeoutMs: opts.waitTimeout ?? WAIT_TIMEOUT_MS });
           return { outcome: r.outcome, service: r.service };
         },
         render: (r) => `${r.outcome}${r.service ? `: ${r.service.arn}` : ''}`,
@@ -263,10 +267,6 @@ export function renderService(s: ServiceView): string {
 }
 
 const tgName = (arn: string | undefined) => /:targetgroup\/([^/]+)\//.exec(arn ?? '')?.[1] ?? arn ?? '-';
-
-function desiredCount(value: string, flag: string): number {
-  return v.integer(value, flag, 0, 5000); // 5,000 tasks is ECS's per-service quota.
-}
 
 function strategy(value: string, flag: string): 'REPLICA' | 'DAEMON' {
   const upper = value.toUpperCase();

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import * as v from '../../util/validate.js';
+import { SHARED } from '../../settings/declarations.js';
 import { collect, examples, globalsOf, parser, runCommand } from './common.js';
 
 interface RegisterOptions {
@@ -75,7 +76,7 @@ export function registerTaskdef(program: Command): void {
     .option(
       '--log-retention-days <days>',
       'Days CloudWatch Logs keeps the events: 1, 3, 5, 7, 14, 30, 60, 90, … 3653 (default: 7, or the value set before).',
-      parser(v.logRetentionDays, '--log-retention-days'),
+      parser(SHARED.logRetentionDays.parse, '--log-retention-days'),
     )
     .addHelpText(
       'after',

@@ -1,111 +1,16 @@
 import type { Command } from 'commander';
-import * as v from '../../util/validate.js';
-import type { SettingKey } from '../../orchestrate/settings.js';
+import { UP_SCHEMA } from '../../settings/declarations.js';
 import { registryAddress } from '../../docker/inputs.js';
-import { examples, globalsOf, parser, runCommand } from './common.js';
-
-/** Flags whose value is the same-named setting (see orchestrate/settings.ts). */
-const SETTING_FLAGS: readonly SettingKey[] = [
-  'context',
-  'dockerfile',
-  'tag',
-  'image',
-  'registry',
-  'instanceCount',
-  'instanceType',
-  'desiredCount',
-  'containerPort',
-  'listenerPort',
-  'healthCheckPath',
-  'memory',
-  'cpu',
-  'wait',
-  'waitTimeout',
-  'logs',
-  'logRetentionDays',
-];
+import { addSettings, settingsFromFlags } from '../settings-options.js';
+import { examples, globalsOf, runCommand } from './common.js';
 
 export function registerUp(program: Command): void {
-  program
+  const up = program
     .command('up')
     .description(
       'Do the whole walkthrough in one go: repository, image, cluster, instances, task definition, load balancer and service, in parallel where AWS allows; rerun to continue or converge.',
-    )
-    .option('--context <dir>', 'Build context for the image (default: .).')
-    .option('--dockerfile <path>', 'Dockerfile inside the context (default: Dockerfile).')
-    .option(
-      '--tag <tag>',
-      'Image tag (default: git-<commit> or ctx-<content hash>, as `image build`).',
-      parser(v.imageTag, '--tag'),
-    )
-    .option(
-      '--image <uri>',
-      'Run this image instead of building and pushing one (the repository is still created).',
-      parser(v.imageRef, '--image'),
-    )
-    .option(
-      '--registry <HOST:PORT>',
-      "Push to this registry instead of the ECR hostname, e.g. an emulator's (default: env ECSCTL_REGISTRY).",
-      parser(registryAddress, '--registry'),
-    )
-    .option(
-      '--instance-count <n>',
-      'Number of EC2 container instances, 1-20 (default: 2).',
-      parser((x, f) => v.integer(x, f, 1, 20), '--instance-count'),
-    )
-    .option(
-      '--instance-type <type>',
-      'EC2 instance type; Graviton types get the arm64 AMI (default: t3.small).',
-      parser(v.instanceType, '--instance-type'),
-    )
-    .option(
-      '--desired-count <n>',
-      'Number of tasks the service keeps running, 0-1000 (default: 10).',
-      parser((x, f) => v.integer(x, f, 0, 1000), '--desired-count'),
-    )
-    .option(
-      '--container-port <port>',
-      'Port the container listens on (default: 8080).',
-      parser(v.port, '--container-port'),
-    )
-    .option(
-      '--listener-port <port>',
-      'Port the load balancer listens on (default: 80).',
-      parser(v.port, '--listener-port'),
-    )
-    .option(
-      '--health-check-path <path>',
-      'Path the target group health check requests (default: /).',
-      parser(v.healthPath, '--health-check-path'),
-    )
-    .option(
-      '--memory <MiB>',
-      'Hard memory limit of the container in MiB (default: 128).',
-      parser((x, f) => v.integer(x, f, 4, 120_000), '--memory'),
-    )
-    .option(
-      '--cpu <units>',
-      'CPU units reserved for the container, 1024 = one vCPU (default: 0).',
-      parser((x, f) => v.integer(x, f, 0, 10_240), '--cpu'),
-    )
-    .option(
-      '--no-logs',
-      'Do not send container output to CloudWatch Logs (default: awslogs to /ecs/<name>, created first).',
-    )
-    .option(
-      '--log-retention-days <days>',
-      'Days CloudWatch Logs keeps events (default: 7).',
-      parser(v.logRetentionDays, '--log-retention-days'),
-    )
-    .option(
-      '--no-wait',
-      'Return once the service is created instead of waiting until it is steady and every target is healthy.',
-    )
-    .option(
-      '--wait-timeout <duration>',
-      'Bound on each wait, e.g. 15m or 900s; exit 4 when exceeded (default: 15m).',
-      parser((x, f) => v.duration(x, f), '--wait-timeout'),
-    )
+    );
+  addSettings(up, UP_SCHEMA)
     .option(
       '--config <file>',
       'JSON file with the same settings in camelCase (e.g. {"desiredCount": 4}); flags win; unknown keys are an error.',
@@ -121,10 +26,9 @@ export function registerUp(program: Command): void {
         'up --name web --image public.ecr.aws/nginx/nginx:1.27 --container-port 80 --desired-count 4 --dry-run',
       ),
     )
-    .action(async (opts: Record<string, unknown> & { config?: string; dryRun?: boolean }, cmd: Command) => {
+    .action(async (opts: { config?: string; dryRun?: boolean }, cmd: Command) => {
       const { mergeSettings, readConfigFile } = await import('../../orchestrate/settings.js');
-      const flags: Partial<Record<SettingKey, unknown>> = {};
-      for (const key of SETTING_FLAGS) if (cmd.getOptionValueSource(key) === 'cli') flags[key] = opts[key];
+      const flags = settingsFromFlags(cmd, UP_SCHEMA);
       const settings = mergeSettings(flags, opts.config ? await readConfigFile(opts.config) : {});
       const globals = { ...globalsOf(cmd), name: globalsOf(cmd).name ?? settings.name };
       const registry =

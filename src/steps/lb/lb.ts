@@ -19,7 +19,7 @@ import {
 } from './alb.js';
 import { ensureNetwork, subnetsForLoadBalancer } from '../network/network.js';
 import type { ConvergeOutcome } from '../outcome.js';
-import { LB_DEFAULTS } from './defaults.js';
+import { LB_DEFAULTS } from '../../settings/defaults.js';
 import { urlOf } from './probe.js';
 import { deleteLbSecurityGroupIfUnused, ensureLbSecurityGroup, type GroupRecord } from '../network/security-groups.js';
 import {

@@ -6,7 +6,7 @@ import { DescribeListenersCommand, DescribeTargetHealthCommand } from '@aws-sdk/
 import { asOperationError, isAwsError } from '../../aws/errors.js';
 import { NOT_FOUND } from './elb-tags.js';
 import { stackOf, type StepContext } from '../context.js';
-import { LB_DEFAULTS } from './defaults.js';
+import { LB_DEFAULTS } from '../../settings/defaults.js';
 import { forwardTarget } from './listener.js';
 import { findLoadBalancer } from './alb.js';
 import { urlOf } from './probe.js';

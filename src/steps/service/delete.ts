@@ -5,6 +5,7 @@
 import { DeleteServiceCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { asOperationError, isAwsError } from '../../aws/errors.js';
 import { assertOwned } from '../../aws/tags.js';
+import { WAIT_TIMEOUT_MS } from '../../settings/defaults.js';
 import { stackOf, type StepContext } from '../context.js';
 import { findService, isLive } from './config.js';
 import { waitUntilInactive, type ServiceResult } from './service.js';
@@ -43,7 +44,7 @@ export async function deleteService(ctx: StepContext, options: { timeoutMs?: num
     if (!isAwsError(e, 'ServiceNotFoundException', 'ServiceNotActiveException'))
       throw asOperationError(`delete ECS service ${name}`, e);
   }
-  await waitUntilInactive(ctx, cluster, name, options.timeoutMs ?? 900_000);
+  await waitUntilInactive(ctx, cluster, name, options.timeoutMs ?? WAIT_TIMEOUT_MS);
   await ctx.state.record({ service: undefined });
   return { outcome: 'deleted', service: { name, arn: live.serviceArn! } };
 }

@@ -19,6 +19,7 @@ import {
 import { asOperationError, isAwsError } from '../../aws/errors.js';
 import { OperationError, WaitTimeoutError } from '../../errors.js';
 import { formatElapsed, pollUntil } from '../../util/poll.js';
+import { WAIT_TIMEOUT_MS } from '../../settings/defaults.js';
 import type { StepContext } from '../context.js';
 import type { WaitOptions } from '../outcome.js';
 import { shortTaskDefinition } from '../taskdef/resolve.js';
@@ -53,7 +54,7 @@ export async function waitForRollout(
   ref: RolloutRef,
   options: WaitOptions = {},
 ): Promise<RolloutStatus> {
-  const timeoutMs = options.timeoutMs ?? 900_000;
+  const timeoutMs = options.timeoutMs ?? WAIT_TIMEOUT_MS;
   const seenEvents = new Set(ref.seenEventIds);
   const seenTasks = new Set<string>();
   const reasons = new Map<string, number>();

@@ -1,7 +1,33 @@
 /**
- * The defaults of `lb create` and `lb probe`, with why each was chosen. Kept free of imports so
- * that `--help` can show them without loading the AWS SDK.
+ * Every default of every setting, with why each was chosen. Kept free of imports so that `--help`
+ * can show them without loading the AWS SDK.
  */
+
+/**
+ * How long one wait (a rollout, instances registering, a service draining) may take before exit 4.
+ * A first rollout on fresh instances takes 3-6 minutes on real AWS; 15 leaves room for slow pulls.
+ */
+export const WAIT_TIMEOUT_MS = 15 * 60_000;
+
+/** `up`: the walkthrough's stack. */
+export const UP_DEFAULTS = {
+  context: '.',
+  dockerfile: 'Dockerfile',
+  instanceCount: 2,
+  instanceType: 't3.small',
+  desiredCount: 10,
+  containerPort: 8080,
+  listenerPort: 80,
+  healthCheckPath: '/',
+  memory: 128,
+  cpu: 0,
+  wait: true,
+  waitTimeoutMs: WAIT_TIMEOUT_MS,
+  logs: true,
+  logRetentionDays: 7,
+} as const;
+
+/** The defaults of `lb create` and `lb probe`. */
 export const LB_DEFAULTS = {
   /** The walkthrough's listener: HTTP on 80. */
   listenerPort: 80,

@@ -1,0 +1,150 @@
+/**
+ * The settings several commands share (one declaration each) and `up`'s schema built from them.
+ * A step command adds a shared declaration with its own help text where its meaning differs
+ * (`service update --desired-count`: "default: unchanged"); the validator stays the same.
+ */
+import { registryAddress } from '../docker/inputs.js';
+import * as v from '../util/validate.js';
+import { LB_DEFAULTS, UP_DEFAULTS, WAIT_TIMEOUT_MS } from './defaults.js';
+import { optional, setting, type SettingsOf } from './schema.js';
+
+const minutes = (ms: number) => `${ms / 60_000}m`;
+
+/** Settings that more than one command takes. */
+export const SHARED = {
+  desiredCount: setting({
+    flag: '--desired-count <n>',
+    help: `Number of tasks the service keeps running, 0-${v.MAX_DESIRED_COUNT} (default: ${UP_DEFAULTS.desiredCount}).`,
+    parse: v.desiredCount,
+    json: 'integer',
+    default: UP_DEFAULTS.desiredCount,
+  }),
+  containerPort: setting({
+    flag: '--container-port <port>',
+    help: `Port the container listens on (default: ${UP_DEFAULTS.containerPort}).`,
+    parse: v.port,
+    json: 'integer',
+    default: UP_DEFAULTS.containerPort,
+  }),
+  listenerPort: setting({
+    flag: '--listener-port <port>',
+    help: `Port the load balancer listens on (default: ${UP_DEFAULTS.listenerPort}).`,
+    parse: v.port,
+    json: 'integer',
+    default: UP_DEFAULTS.listenerPort,
+  }),
+  healthCheckPath: setting({
+    flag: '--health-check-path <path>',
+    help: `Path the target group health check requests (default: ${LB_DEFAULTS.healthCheckPath}).`,
+    parse: v.healthPath,
+    json: 'string',
+    default: LB_DEFAULTS.healthCheckPath,
+  }),
+  logRetentionDays: setting({
+    flag: '--log-retention-days <days>',
+    help: `Days CloudWatch Logs keeps events (default: ${UP_DEFAULTS.logRetentionDays}).`,
+    parse: v.logRetentionDays,
+    json: 'integer',
+    default: UP_DEFAULTS.logRetentionDays,
+  }),
+  waitTimeoutMs: setting({
+    flag: '--wait-timeout <duration>',
+    help: `Bound on each wait, e.g. 15m or 900s; exit 4 when exceeded (default: ${minutes(WAIT_TIMEOUT_MS)}).`,
+    parse: (x: string, name: string) => v.duration(x, name),
+    json: 'duration',
+    default: WAIT_TIMEOUT_MS,
+  }),
+};
+
+/** `ecsctl up`, in the order `--help` lists them. `name` comes from the global --name or the file. */
+export const UP_SCHEMA = {
+  context: setting({
+    flag: '--context <dir>',
+    help: `Build context for the image (default: ${UP_DEFAULTS.context}).`,
+    parse: (x: string) => x,
+    json: 'string',
+    default: UP_DEFAULTS.context,
+  }),
+  dockerfile: setting({
+    flag: '--dockerfile <path>',
+    help: `Dockerfile inside the context (default: ${UP_DEFAULTS.dockerfile}).`,
+    parse: (x: string) => x,
+    json: 'string',
+    default: UP_DEFAULTS.dockerfile,
+  }),
+  tag: optional({
+    flag: '--tag <tag>',
+    help: 'Image tag (default: git-<commit> or ctx-<content hash>, as `image build`).',
+    parse: v.imageTag,
+    json: 'string',
+  }),
+  image: optional({
+    flag: '--image <uri>',
+    help: 'Run this image instead of building and pushing one (the repository is still created).',
+    parse: v.imageRef,
+    json: 'string',
+  }),
+  registry: optional({
+    flag: '--registry <HOST:PORT>',
+    help: "Push to this registry instead of the ECR hostname, e.g. an emulator's (default: env ECSCTL_REGISTRY).",
+    parse: registryAddress,
+    json: 'string',
+  }),
+  instanceCount: setting({
+    flag: '--instance-count <n>',
+    help: `Number of EC2 container instances, 1-20 (default: ${UP_DEFAULTS.instanceCount}).`,
+    parse: (x: string, name: string) => v.integer(x, name, 1, 20),
+    json: 'integer',
+    default: UP_DEFAULTS.instanceCount,
+  }),
+  instanceType: setting({
+    flag: '--instance-type <type>',
+    help: `EC2 instance type; Graviton types get the arm64 AMI (default: ${UP_DEFAULTS.instanceType}).`,
+    parse: v.instanceType,
+    json: 'string',
+    default: UP_DEFAULTS.instanceType,
+  }),
+  desiredCount: SHARED.desiredCount,
+  containerPort: SHARED.containerPort,
+  listenerPort: SHARED.listenerPort,
+  healthCheckPath: SHARED.healthCheckPath,
+  memory: setting({
+    flag: '--memory <MiB>',
+    help: `Hard memory limit of the container in MiB (default: ${UP_DEFAULTS.memory}).`,
+    parse: (x: string, name: string) => v.integer(x, name, 4, 120_000),
+    json: 'integer',
+    default: UP_DEFAULTS.memory,
+  }),
+  cpu: setting({
+    flag: '--cpu <units>',
+    help: `CPU units reserved for the container, 1024 = one vCPU (default: ${UP_DEFAULTS.cpu}).`,
+    parse: (x: string, name: string) => v.integer(x, name, 0, 10_240),
+    json: 'integer',
+    default: UP_DEFAULTS.cpu,
+  }),
+  logs: setting({
+    flag: '--no-logs',
+    help: 'Do not send container output to CloudWatch Logs (default: awslogs to /ecs/<name>, created first).',
+    parse: v.boolean,
+    json: 'boolean',
+    default: UP_DEFAULTS.logs,
+  }),
+  logRetentionDays: SHARED.logRetentionDays,
+  wait: setting({
+    flag: '--no-wait',
+    help: 'Return once the service is created instead of waiting until it is steady and every target is healthy.',
+    parse: v.boolean,
+    json: 'boolean',
+    default: UP_DEFAULTS.wait,
+  }),
+  waitTimeoutMs: SHARED.waitTimeoutMs,
+};
+
+/** `up`'s settings as the orchestration sees them: inferred from the schema, plus the stack name. */
+export type UpSettings = SettingsOf<typeof UP_SCHEMA> & { readonly name?: string };
+
+/** `name` is only read from `--config` (the flag is the global --name). */
+export const UP_CONFIG_SCHEMA = {
+  name: optional({ flag: '--name <stack>', help: 'Name of the stack.', parse: v.stackName, json: 'string' }),
+  ...UP_SCHEMA,
+};
