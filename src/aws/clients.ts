@@ -19,6 +19,8 @@ export interface AwsSettings {
   /** Every client talks to this endpoint (moto, LocalStack). */
   readonly endpoint?: string;
   readonly verbose?: boolean;
+  /** Where --verbose lines go: the runner's terminal, so they stay above a progress block. */
+  readonly log?: (line: string) => void;
   readonly userAgent: string;
 }
 
@@ -62,7 +64,7 @@ export function startClients(settings: AwsSettings, services: readonly ServiceNa
   if (process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === undefined) {
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
     if (settings.verbose && Number(process.versions.node.split('.')[0]) < 22) {
-      process.stderr.write('note: AWS SDK releases after January 2027 need Node.js 22 or newer\n');
+      (settings.log ?? stderrLine)('note: AWS SDK releases after January 2027 need Node.js 22 or newer');
     }
   }
   const config = Object.freeze({
@@ -85,10 +87,13 @@ export function startClients(settings: AwsSettings, services: readonly ServiceNa
         .then(async () => {
           const client = new (await loaders[name]())(config);
           if (settings.verbose)
-            (client as { middlewareStack: { add: (...args: unknown[]) => void } }).middlewareStack.add(callLogger(), {
-              step: 'initialize',
-              name: 'ecsctlCallLogger',
-            });
+            (client as { middlewareStack: { add: (...args: unknown[]) => void } }).middlewareStack.add(
+              callLogger(settings.log ?? stderrLine),
+              {
+                step: 'initialize',
+                name: 'ecsctlCallLogger',
+              },
+            );
           clients[name] = client;
         });
       previous = loaded;
@@ -123,3 +128,5 @@ export function startClients(settings: AwsSettings, services: readonly ServiceNa
     },
   };
 }
+
+const stderrLine = (line: string) => void process.stderr.write(`${line}\n`);

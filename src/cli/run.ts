@@ -1,22 +1,45 @@
 /**
  * The one place where a command's side effects are put together, in the same order for every
  * command: check inputs → (refuse a destructive command without --yes) → lock → read state →
- * build clients → run the step function → print the result → release the lock.
+ * build clients → run the step function → print the result → release the lock. It alone writes
+ * stdout, and stderr goes through its terminal (so warnings stay above a progress block).
+ * Commands that need neither AWS nor a lock (dry runs, `lb probe --url`, `completion`) are
+ * `local` specs: the same globals, terminal and printing, without the rest.
  */
-import { createInterface } from 'node:readline/promises';
-import type { ServiceName } from '../aws/clients.js';
+import type { LoadingClients, AwsSettings, ServiceName } from '../aws/clients.js';
 import { InterruptedError, StateError, UsageError } from '../errors.js';
+import { profileRegion, resolveGlobals, type Globals, type RawGlobals } from '../globals.js';
+import type { ProgressView } from '../orchestrate/graph.js';
 import { acquireLock, type Lock } from '../state/lock.js';
 import { emptyState, type State } from '../state/schema.js';
-import { fileStateHandle, readState } from '../state/store.js';
+import { fileStateHandle, readState, type StateHandle } from '../state/store.js';
 import type { StepContext } from '../steps/context.js';
-import { consoleReporter, isInteractive } from '../ui/reporter.js';
-import { profileRegion, resolveGlobals, type Globals, type RawGlobals } from './globals.js';
+import { progressObserver } from '../ui/progress.js';
+import { consoleReporter, isInteractive, type Reporter } from '../ui/reporter.js';
+import { terminal, type Terminal } from '../ui/terminal.js';
 import { VERSION } from '../version.js';
+import { askYesNo, pollScale, sleep } from './run-helpers.js';
 
-export interface CommandSpec<R> {
+/** What the runner lends a command besides the step context. */
+export interface RunIo {
+  readonly terminal: Terminal;
+  readonly report: Reporter;
+  /** A progress view of a task graph, drawn through the terminal. */
+  progress(): ProgressView;
+}
+
+interface SpecBase<R> {
   /** "repo create": for the lock file and messages. */
   readonly command: string;
+  /** Human-readable result for stdout; `--json` prints `R` as JSON instead. */
+  readonly render?: (result: R) => string;
+  /** The step writes stdout itself as it goes (`logs`: a line, or with --json an NDJSON object, per event). */
+  readonly streamsOutput?: boolean;
+  /** The result is a document in its own format (a completion script): printed as rendered, even with --json. */
+  readonly plainText?: boolean;
+}
+
+export interface AwsCommandSpec<R> extends SpecBase<R> {
   /** The AWS services the step functions call. */
   readonly services: readonly ServiceName[];
   /** Takes the state lock (anything that may create, change or delete). */
@@ -27,74 +50,120 @@ export interface CommandSpec<R> {
   readonly confirm?: (state: State) => string;
   /** May start a new stack (then --name is required when the state has none). */
   readonly createsStack?: boolean;
-  readonly run: (ctx: StepContext, globals: Globals) => Promise<R>;
+  readonly run: (ctx: StepContext, globals: Globals, io: RunIo) => Promise<R>;
   /**
    * Start before every client is loaded: the command's tasks await their own clients through
    * `ctx.awsReady` (up and down, whose first tasks need only some services).
    */
   readonly clientsPerTask?: boolean;
-  /** Human-readable result for stdout; `--json` prints `R` as JSON instead. */
-  readonly render?: (result: R) => string;
-  /** The step writes stdout itself as it goes (`logs`: a line, or with --json an NDJSON object, per event). */
-  readonly streamsOutput?: boolean;
 }
 
-export async function runCommand<R>(raw: RawGlobals, spec: CommandSpec<R>): Promise<void> {
-  const globals = resolveGlobals(raw);
-  if (spec.destructive && !globals.yes && !process.stdin.isTTY) {
+/** No lock, no clients, no state unless the command reads it itself. */
+export interface LocalCommandSpec<R> extends SpecBase<R> {
+  readonly local: (globals: Globals, io: RunIo) => Promise<R>;
+}
+
+export type CommandSpec<R> = AwsCommandSpec<R> | LocalCommandSpec<R>;
+
+/** Everything the runner touches outside itself; tests pass fakes (see test/unit/cli/run.test.ts). */
+export interface RunnerDeps {
+  readonly stdout: { write(text: string): unknown };
+  readonly terminal: (interactive: boolean) => Terminal;
+  readonly isInteractive: (json: boolean) => boolean;
+  readonly stdinIsTTY: () => boolean;
+  readonly env: NodeJS.ProcessEnv;
+  readonly lock: (path: string, owner: string) => Promise<Lock>;
+  readonly readState: (path: string) => Promise<State | undefined>;
+  readonly stateHandle: (path: string, initial: State) => StateHandle;
+  readonly startClients: (settings: AwsSettings, services: readonly ServiceName[]) => Promise<LoadingClients>;
+  readonly profileRegion: (profile: string | undefined) => Promise<string | undefined>;
+  readonly confirm: (question: string) => Promise<boolean>;
+}
+
+export const processDeps: RunnerDeps = {
+  stdout: process.stdout,
+  terminal: (interactive) => terminal({ interactive }),
+  isInteractive,
+  stdinIsTTY: () => process.stdin.isTTY === true,
+  env: process.env,
+  lock: acquireLock,
+  readState,
+  stateHandle: fileStateHandle,
+  startClients: async (settings, services) => (await import('../aws/clients.js')).startClients(settings, services),
+  profileRegion,
+  confirm: askYesNo,
+};
+
+export async function runCommand<R>(
+  raw: RawGlobals,
+  spec: CommandSpec<R>,
+  deps: RunnerDeps = processDeps,
+): Promise<void> {
+  const globals = resolveGlobals(raw, deps.env);
+  const interactive = deps.isInteractive(globals.json);
+  const term = deps.terminal(interactive);
+  const io: RunIo = {
+    terminal: term,
+    report: consoleReporter({ interactive, terminal: term }),
+    progress: () => progressObserver({ terminal: term }),
+  };
+  const print = (result: R) => {
+    if (spec.streamsOutput) return;
+    if (globals.json && !spec.plainText) deps.stdout.write(`${JSON.stringify(result ?? null, null, 2)}\n`);
+    else if (spec.render) {
+      const text = spec.render(result);
+      if (text) deps.stdout.write(text.endsWith('\n') || spec.plainText ? text : `${text}\n`);
+    }
+  };
+  if ('local' in spec) return print(await spec.local(globals, io));
+
+  if (spec.destructive && !globals.yes && !deps.stdinIsTTY()) {
     throw new UsageError(`${spec.command} deletes resources and stdin is not a terminal to confirm`, {
       hint: 'Re-run with --yes.',
     });
   }
   let lock: Lock | undefined;
   try {
-    if (spec.mutates) lock = await acquireLock(globals.statePath, `ecsctl ${spec.command}`);
-    const existing = await readState(globals.statePath);
-    const initial = await initialState(existing, globals, spec);
-    if (spec.destructive && !globals.yes)
-      await confirm(spec.confirm?.(initial) ?? `${spec.command} for stack ${initial.name}?`);
+    if (spec.mutates) lock = await deps.lock(globals.statePath, `ecsctl ${spec.command}`);
+    const existing = await deps.readState(globals.statePath);
+    const initial = await initialState(existing, globals, spec, deps);
+    if (spec.destructive && !globals.yes) {
+      const question = spec.confirm?.(initial) ?? `${spec.command} for stack ${initial.name}?`;
+      if (!(await deps.confirm(question))) throw new InterruptedError('cancelled: nothing was deleted');
+    }
 
-    const { startClients } = await import('../aws/clients.js');
-    const loading = startClients(
+    const loading = await deps.startClients(
       {
         region: initial.region,
         profile: globals.profile,
         endpoint: globals.endpoint,
         verbose: globals.verbose,
+        log: (line) => term.line(line),
         userAgent: `ecsctl/${VERSION}`,
       },
       spec.services,
     );
     if (!spec.clientsPerTask) await loading.ready(spec.services);
-    const aws = loading.aws;
     const controller = new AbortController();
     const onSigint = () => {
       if (controller.signal.aborted) process.exit(130); // Second Ctrl-C: stop now.
-      process.stderr.write(
-        '\ninterrupted: finishing calls in flight and recording them (Ctrl-C again to stop at once)\n',
-      );
+      term.line('\ninterrupted: finishing calls in flight and recording them (Ctrl-C again to stop at once)');
       controller.abort(new InterruptedError('interrupted'));
     };
     process.on('SIGINT', onSigint);
     try {
-      const scale = pollScale();
+      const scale = pollScale(deps.env);
       const ctx: StepContext = {
-        aws,
-        report: consoleReporter({ interactive: isInteractive(globals.json) }),
+        aws: loading.aws,
+        report: io.report,
         // A state file appears on disk only when a step records something.
-        state: fileStateHandle(globals.statePath, initial),
+        state: deps.stateHandle(globals.statePath, initial),
         sleep: (ms) => sleep(ms * scale, controller.signal),
         now: Date.now,
         signal: controller.signal,
         ...(spec.clientsPerTask ? { awsReady: loading.ready } : {}),
       };
-      const result = await spec.run(ctx, globals);
-      if (spec.streamsOutput) return;
-      if (globals.json) process.stdout.write(`${JSON.stringify(result ?? null, null, 2)}\n`);
-      else if (spec.render) {
-        const text = spec.render(result);
-        if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-      }
+      print(await spec.run(ctx, globals, io));
     } finally {
       process.off('SIGINT', onSigint);
     }
@@ -107,6 +176,7 @@ async function initialState(
   existing: State | undefined,
   globals: Globals,
   spec: { readonly createsStack?: boolean },
+  deps: RunnerDeps,
 ): Promise<State> {
   if (existing) {
     if (globals.name && globals.name !== existing.name) {
@@ -124,7 +194,7 @@ async function initialState(
     }
     return existing;
   }
-  const region = globals.explicitRegion ?? (await profileRegion(globals.profile));
+  const region = globals.explicitRegion ?? (await deps.profileRegion(globals.profile));
   if (!region) {
     throw new UsageError('no AWS Region: pass --region, set AWS_REGION, or set a region in your AWS profile');
   }
@@ -141,38 +211,4 @@ async function initialState(
     );
   }
   return emptyState(globals.name, region);
-}
-
-async function confirm(question: string): Promise<void> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await rl.question(`${question} [y/N] `);
-    if (!/^y(es)?$/i.test(answer.trim())) throw new InterruptedError('cancelled: nothing was deleted');
-  } finally {
-    rl.close();
-  }
-}
-
-/**
- * ECSCTL_POLL_SCALE multiplies every sleep (poll intervals, retry backoff). The time-scaled
- * benchmark runs AWS delays at 1:20 and sets 0.05 so polling keeps the same proportions.
- */
-function pollScale(): number {
-  const value = Number(process.env.ECSCTL_POLL_SCALE ?? '1');
-  return Number.isFinite(value) && value > 0 ? value : 1;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

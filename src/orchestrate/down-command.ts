@@ -2,14 +2,12 @@
  * Runs `down`'s graph with one progress line per task; at the end the state records an empty
  * stack (name and region), so a second `down` is a no-op and `up` can start again.
  */
-import { printPlan } from './plan-print.js';
+import { dryRunPlan, renderPlan, type PlanDocument } from './plan-print.js';
 import { RESOURCE_KEYS } from '../state/schema.js';
 import type { StepContext } from '../steps/context.js';
-import type { Globals, RawGlobals } from '../cli/globals.js';
-import { isInteractive } from '../ui/reporter.js';
+import type { Globals } from '../globals.js';
 import { formatElapsed } from '../util/poll.js';
-import { firstFailure, runGraph } from './graph.js';
-import { progressObserver } from '../ui/progress.js';
+import { details, firstFailure, runGraph, type ProgressView, type TaskOutcome } from './graph.js';
 import { downEquivalents } from './explain.js';
 import { downPlan, downTasks, type DownSettings } from './down.js';
 
@@ -22,16 +20,18 @@ export interface DownResult {
   readonly summary: string;
 }
 
-export async function runDown(ctx: StepContext, globals: Globals, d: DownSettings): Promise<DownResult> {
+/** The outcomes that mean there was nothing to delete. */
+const NOTHING: ReadonlySet<string> = new Set(['nothing recorded', 'absent', 'unchanged', 'skipped']);
+
+export async function runDown(ctx: StepContext, progress: ProgressView, d: DownSettings): Promise<DownResult> {
   const started = ctx.now();
-  const observer = progressObserver({ interactive: isInteractive(globals.json) });
-  let outcomes: Record<string, string>;
+  let outcomes: Record<string, TaskOutcome>;
   try {
-    ({ outcomes } = await runGraph(downTasks(ctx, d), { observer, signal: ctx.signal, now: ctx.now }));
+    ({ outcomes } = await runGraph(downTasks(ctx, d), { observer: progress, signal: ctx.signal, now: ctx.now }));
   } catch (e) {
     throw firstFailure(e);
   } finally {
-    observer.finish();
+    progress.finish();
   }
   // The network is discovered, not created, and an image given with --image is only a reference:
   // forget both with the rest (the image stays recorded only while its repository is kept).
@@ -42,18 +42,17 @@ export async function runDown(ctx: StepContext, globals: Globals, d: DownSetting
   if (Object.keys(forget).length > 0) await ctx.state.record(forget);
   const kept = RESOURCE_KEYS.filter((k) => ctx.state.current[k] !== undefined);
   const seconds = Math.round((ctx.now() - started) / 100) / 10;
-  const nothing = Object.values(outcomes).every((o) => /^(nothing recorded|absent|unchanged|skipped)/.test(o));
+  const nothing = Object.values(outcomes).every((o) => NOTHING.has(o.outcome));
   const summary = nothing
     ? `stack ${ctx.state.current.name}: nothing to delete`
     : `stack ${ctx.state.current.name} is down (${formatElapsed(seconds * 1000)})${kept.length ? `; kept: ${kept.join(', ')}` : ''}`;
-  return { stack: ctx.state.current.name, outcomes, kept, seconds, summary };
+  return { stack: ctx.state.current.name, outcomes: details(outcomes), kept, seconds, summary };
 }
 
-export function printDownPlan(raw: RawGlobals, d: DownSettings): Promise<void> {
+export function downDryRun(globals: Globals, d: DownSettings): Promise<PlanDocument> {
   const plan = downPlan(d);
-  return printPlan(
-    raw,
-    (st) => `plan to delete stack ${st.name} in ${st.region} (dry run: nothing is deleted)`,
+  return dryRunPlan(
+    globals,
     () => plan,
     (id, st) => {
       const recorded = plan.find((p) => p.id === id)!.sections.some((k) => st[k] !== undefined);
@@ -61,3 +60,6 @@ export function printDownPlan(raw: RawGlobals, d: DownSettings): Promise<void> {
     },
   );
 }
+
+export const renderDownDryRun = (d: PlanDocument): string =>
+  renderPlan(`plan to delete stack ${d.stack} in ${d.region} (dry run: nothing is deleted)`, d);

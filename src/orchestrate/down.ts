@@ -15,7 +15,7 @@ import { ForeignResourceError } from '../errors.js';
 import type { State, StatePatch } from '../state/schema.js';
 import type { ServiceName } from '../aws/clients.js';
 import type { StepContext } from '../steps/context.js';
-import type { Task } from './graph.js';
+import { outcomeOf, type Task, type TaskOutcome } from './graph.js';
 import { taskContext } from './task-context.js';
 
 export type DownTaskId =
@@ -87,32 +87,43 @@ const SERVICES: Record<DownTaskId, readonly ServiceName[]> = {
 
 export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[] {
   const timeoutMs = d.waitTimeoutMs;
-  const runners: Record<DownTaskId, (c: StepContext) => Promise<string>> = {
-    lowerDelay: async (c) => (await import('../steps/lb/target-group.js')).lowerDeregistrationDelay(c, 0),
-    service: async (c) => (await (await import('../steps/service/delete.js')).deleteService(c, { timeoutMs })).outcome,
+  const runners: Record<DownTaskId, (c: StepContext) => Promise<TaskOutcome>> = {
+    lowerDelay: async (c) =>
+      outcomeOf(await (await import('../steps/lb/target-group.js')).lowerDeregistrationDelay(c, 0)),
+    service: async (c) =>
+      outcomeOf((await (await import('../steps/service/delete.js')).deleteService(c, { timeoutMs })).outcome),
     loadBalancer: async (c) => {
       const { deleteListener } = await import('../steps/lb/listener.js');
       const { deleteLoadBalancer } = await import('../steps/lb/alb.js');
       const listener = await deleteListener(c);
       const lb = await deleteLoadBalancer(c, { timeoutMs });
-      return `listener ${listener}, load balancer ${lb}`;
+      // Counted as a deletion whenever the state recorded either (as the summary always has).
+      return outcomeOf('deleted', `listener ${listener}, load balancer ${lb}`);
     },
-    targetGroup: async (c) => (await import('../steps/lb/target-group.js')).deleteTargetGroup(c),
+    targetGroup: async (c) => outcomeOf(await (await import('../steps/lb/target-group.js')).deleteTargetGroup(c)),
     instances: async (c) => {
       const r = await (await import('../steps/instances/stack.js')).deleteInstanceStack(c, { timeoutMs });
-      if (r.outcome === 'absent') return 'absent';
-      return `${r.terminated.length} terminated, ${r.deregistered} deregistered, instance SG ${r.securityGroups.instance}, IAM ${r.role}`;
+      if (r.outcome === 'absent') return outcomeOf('absent');
+      return outcomeOf(
+        'deleted',
+        `${r.terminated.length} terminated, ${r.deregistered} deregistered, instance SG ${r.securityGroups.instance}, IAM ${r.role}`,
+      );
     },
-    cluster: async (c) => (await (await import('../steps/cluster/cluster.js')).deleteCluster(c)).outcome,
+    cluster: async (c) => outcomeOf((await (await import('../steps/cluster/cluster.js')).deleteCluster(c)).outcome),
     lbSg: async (c) =>
-      (await import('../steps/network/security-groups.js')).deleteLbSecurityGroupIfUnused(c, { timeoutMs }),
+      outcomeOf(
+        await (await import('../steps/network/security-groups.js')).deleteLbSecurityGroupIfUnused(c, { timeoutMs }),
+      ),
     taskdef: async (c) => {
       const r = await (await import('../steps/taskdef/taskdef.js')).deleteTaskDefinitions(c);
-      return `${r.deleted.length} revision(s) deleted${r.skipped.length ? `, ${r.skipped.length} not ours left` : ''}`;
+      return outcomeOf(
+        'deleted',
+        `${r.deleted.length} revision(s) deleted${r.skipped.length ? `, ${r.skipped.length} not ours left` : ''}`,
+      );
     },
-    logGroup: async (c) => (await (await import('../steps/logs/log-group.js')).deleteLogGroup(c)).outcome,
+    logGroup: async (c) => outcomeOf((await (await import('../steps/logs/log-group.js')).deleteLogGroup(c)).outcome),
     repo: async (c) =>
-      (await (await import('../steps/repo/repository.js')).deleteRepository(c, { force: true })).outcome,
+      outcomeOf((await (await import('../steps/repo/repository.js')).deleteRepository(c, { force: true })).outcome),
   };
   return downPlan(d).map((p) => ({
     id: p.id,
@@ -122,7 +133,7 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
       await ctx.awsReady?.(SERVICES[p.id]);
       const c = taskContext(ctx, update);
       if (p.sections.every((k) => c.state.current[k] === undefined) && p.id !== 'instances' && p.id !== 'service')
-        return 'nothing recorded';
+        return outcomeOf('nothing recorded');
       try {
         return await runners[p.id](c);
       } catch (e) {
@@ -131,7 +142,7 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
         ctx.report.warn(`${e.message}; left alone and removed from the state`);
         const forget: StatePatch = Object.fromEntries(p.sections.map((k) => [k, undefined]));
         await c.state.record(forget);
-        return 'left alone: not created by ecsctl';
+        return outcomeOf('left alone', 'left alone: not created by ecsctl');
       }
     },
   }));

@@ -7,15 +7,31 @@
  * finish (their create calls return and are recorded), then the run rejects. A rerun continues,
  * because every task converges.
  */
-import { EcsctlError, InterruptedError, OperationError } from '../errors.js';
+import { EcsctlError, InterruptedError, OperationError, type ExitCode } from '../errors.js';
 
 export interface Task<Id extends string = string> {
   readonly id: Id;
   readonly title: string;
   readonly deps: readonly Id[];
-  /** Resolves with a short outcome ("created", "unchanged", "skipped: --image given", …). */
-  readonly run: (update: (detail: string) => void) => Promise<string>;
+  readonly run: (update: (detail: string) => void) => Promise<TaskOutcome>;
 }
+
+/** What a task did, typed: the summary decides from `outcome`, never by reading `detail`. */
+export interface TaskOutcome<O extends string = string> {
+  /** One word from the step it called: "created", "unchanged", "deleted", "absent", "read", … */
+  readonly outcome: O;
+  /** The progress line's text after it, also `outcomes` in --json: "created, provisioning", … */
+  readonly detail: string;
+}
+
+/** A task outcome whose detail is its word alone. */
+export const outcomeOf = <O extends string>(outcome: O, detail: string = outcome): TaskOutcome<O> => ({
+  outcome,
+  detail,
+});
+
+/** A task as the graph's shape sees it (the dry run has no `run`). */
+export type GraphNode<Id extends string> = Pick<Task<Id>, 'id' | 'deps'>;
 
 export type TaskStatus = 'waiting' | 'running' | 'done' | 'failed' | 'not started';
 
@@ -31,8 +47,15 @@ export interface GraphObserver {
   onChange(event: TaskEvent, all: readonly TaskEvent[]): void;
 }
 
+/** A view of the graph's progress that is told when the run is over (the runner draws it). */
+export type ProgressView = GraphObserver & { finish(): void };
+
+/** --json shows each task's line of text. */
+export const details = (outcomes: Record<string, TaskOutcome>): Record<string, string> =>
+  Object.fromEntries(Object.entries(outcomes).map(([id, o]) => [id, o.detail]));
+
 export interface GraphResult {
-  readonly outcomes: Record<string, string>;
+  readonly outcomes: Record<string, TaskOutcome>;
   readonly events: readonly TaskEvent[];
 }
 
@@ -45,24 +68,32 @@ export class GraphError extends Error {
   }
 }
 
+/** A task's failure, prefixed with its task, with the exit code and hint of the error it wraps (its `cause`). */
+export class TaskFailedError extends EcsctlError {
+  readonly exitCode: ExitCode;
+  constructor(message: string, cause: EcsctlError) {
+    super(message, { cause, hint: cause.hint });
+    this.exitCode = cause.exitCode;
+  }
+}
+
 /**
  * What `up`/`down` report when the graph failed: the first failure, keeping its own exit code
- * (2, 4, …) and prefixed with its task; any other failures are named beside it.
+ * (2, 4, …) and prefixed with its task; any other failures are named beside it. The caught error
+ * is wrapped as `cause`, never changed.
  */
 export function firstFailure(e: unknown): unknown {
   if (!(e instanceof GraphError)) return e;
   const [first, ...rest] = e.failures;
   const also = rest.length ? ` (also failed: ${rest.map((f) => f.id).join(', ')})` : '';
   const error = first!.error;
-  if (error instanceof EcsctlError) {
-    error.message = `${first!.id}: ${error.message}${also}`;
-    return error;
-  }
-  return new OperationError(`${first!.id}: ${(error as Error)?.message ?? String(error)}${also}`, { cause: error });
+  const message = `${first!.id}: ${(error as Error)?.message ?? String(error)}${also}`;
+  if (error instanceof EcsctlError) return new TaskFailedError(message, error);
+  return new OperationError(message, { cause: error });
 }
 
 /** Checks ids are unique, dependencies exist and there is no cycle; returns a topological order. */
-export function validateGraph<Id extends string>(tasks: readonly Task<Id>[]): Id[] {
+export function validateGraph<Id extends string>(tasks: readonly GraphNode<Id>[]): Id[] {
   const byId = new Map(tasks.map((t) => [t.id, t]));
   if (byId.size !== tasks.length) throw new Error('internal: duplicate task id');
   const order: Id[] = [];
@@ -89,7 +120,7 @@ export async function runGraph<Id extends string>(
   const now = o.now ?? Date.now;
   const events = new Map<Id, TaskEvent>(tasks.map((t) => [t.id, { id: t.id, title: t.title, status: 'waiting' }]));
   const started = new Map<Id, number>();
-  const outcomes: Record<string, string> = {};
+  const outcomes: Record<string, TaskOutcome> = {};
   const failures: { id: string; error: unknown }[] = [];
   const running = new Map<Id, Promise<void>>();
 
@@ -108,7 +139,7 @@ export async function runGraph<Id extends string>(
       .then(
         (outcome) => {
           outcomes[task.id] = outcome;
-          emit(task.id, { status: 'done', detail: outcome, elapsedMs: now() - started.get(task.id)! });
+          emit(task.id, { status: 'done', detail: outcome.detail, elapsedMs: now() - started.get(task.id)! });
         },
         (error: unknown) => {
           failures.push({ id: task.id, error });
@@ -146,7 +177,7 @@ export async function runGraph<Id extends string>(
 }
 
 /** Which tasks would start together: "waves" of the graph, for the dry-run plan. */
-export function waves<Id extends string>(tasks: readonly Task<Id>[]): Id[][] {
+export function waves<Id extends string>(tasks: readonly GraphNode<Id>[]): Id[][] {
   validateGraph(tasks);
   const level = new Map<Id, number>();
   const byId = new Map(tasks.map((t) => [t.id, t]));

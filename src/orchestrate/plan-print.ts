@@ -1,9 +1,9 @@
 /**
  * `up --dry-run` and `down --dry-run`: the state file and the flags alone (no AWS call, no
  * credentials) → the waves of tasks that would start together, what each would do, and the aws
- * commands it replaces. Text, or one JSON document with --json.
+ * commands it replaces. The runner prints it: text, or this document with --json.
  */
-import { resolveGlobals, type RawGlobals } from '../cli/globals.js';
+import type { Globals } from '../globals.js';
 import { emptyState, type State } from '../state/schema.js';
 import { readState } from '../state/store.js';
 import { waves } from './graph.js';
@@ -14,32 +14,50 @@ export interface PlanStep<Id extends string> {
   readonly deps: readonly Id[];
 }
 
-export async function printPlan<Id extends string>(
-  raw: RawGlobals,
-  heading: (state: State) => string,
+export interface PlanDocument {
+  readonly stack: string;
+  readonly region: string;
+  readonly dryRun: true;
+  readonly steps: readonly {
+    readonly wave: number;
+    readonly id: string;
+    readonly title: string;
+    readonly action: string;
+    readonly after: readonly string[];
+    readonly aws: readonly string[];
+  }[];
+}
+
+export async function dryRunPlan<Id extends string>(
+  globals: Globals,
   plan: (state: State) => readonly PlanStep<Id>[],
   describe: (id: Id, state: State) => { readonly action: string; readonly aws: readonly string[] },
-): Promise<void> {
-  const globals = resolveGlobals(raw);
+): Promise<PlanDocument> {
   const state =
     (await readState(globals.statePath)) ?? emptyState(globals.name ?? '<name>', globals.explicitRegion ?? '<region>');
-  const steps = plan(state);
-  const byId = new Map(steps.map((p) => [p.id, p]));
-  const lines = [heading(state), ''];
-  const json: unknown[] = [];
-  waves(steps.map((p) => ({ ...p, run: async () => '' }))).forEach((wave, i) => {
-    lines.push(`wave ${i + 1}${wave.length > 1 ? ` (${wave.length} in parallel)` : ''}:`);
-    for (const id of wave) {
+  const planned = plan(state);
+  const byId = new Map(planned.map((p) => [p.id, p]));
+  const steps = waves(planned).flatMap((wave, i) =>
+    wave.map((id) => {
       const p = byId.get(id)!;
       const { action, aws } = describe(id, state);
-      lines.push(`  ${p.title}: ${action}${p.deps.length ? `   after ${p.deps.join(', ')}` : ''}`);
-      for (const a of aws) lines.push(`      $ ${a}`);
-      json.push({ wave: i + 1, id, title: p.title, action, after: p.deps, aws });
+      return { wave: i + 1, id: id as string, title: p.title, action, after: p.deps, aws };
+    }),
+  );
+  return { stack: state.name, region: state.region, dryRun: true, steps };
+}
+
+/** The text form: a heading, then each wave with its tasks and their aws commands. */
+export function renderPlan(heading: string, doc: PlanDocument): string {
+  const lines = [heading, ''];
+  const count = Math.max(0, ...doc.steps.map((s) => s.wave));
+  for (let wave = 1; wave <= count; wave++) {
+    const steps = doc.steps.filter((s) => s.wave === wave);
+    lines.push(`wave ${wave}${steps.length > 1 ? ` (${steps.length} in parallel)` : ''}:`);
+    for (const p of steps) {
+      lines.push(`  ${p.title}: ${p.action}${p.after.length ? `   after ${p.after.join(', ')}` : ''}`);
+      for (const a of p.aws) lines.push(`      $ ${a}`);
     }
-  });
-  if (globals.json)
-    process.stdout.write(
-      `${JSON.stringify({ stack: state.name, region: state.region, dryRun: true, steps: json }, null, 2)}\n`,
-    );
-  else process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  return lines.join('\n');
 }

@@ -3,13 +3,11 @@
  * `--dry-run` prints the plan instead, from the state file and the flags alone (no AWS call, no
  * credentials needed).
  */
-import { printPlan } from './plan-print.js';
+import { dryRunPlan, renderPlan, type PlanDocument } from './plan-print.js';
 import type { StepContext } from '../steps/context.js';
-import type { Globals, RawGlobals } from '../cli/globals.js';
-import { isInteractive } from '../ui/reporter.js';
+import type { Globals } from '../globals.js';
 import { formatElapsed } from '../util/poll.js';
-import { firstFailure, runGraph } from './graph.js';
-import { progressObserver } from '../ui/progress.js';
+import { details, firstFailure, runGraph, type ProgressView, type TaskOutcome } from './graph.js';
 import { upEquivalents } from './explain.js';
 import { upPlan, upTasks, type ImageHooks, type UpTaskId } from './up.js';
 import type { UpSettings } from './settings.js';
@@ -23,16 +21,20 @@ export interface UpResult {
   readonly summary: string;
 }
 
-export async function runUp(ctx: StepContext, globals: Globals, s: UpSettings, image: ImageHooks): Promise<UpResult> {
+export async function runUp(
+  ctx: StepContext,
+  progress: ProgressView,
+  s: UpSettings,
+  image: ImageHooks,
+): Promise<UpResult> {
   const started = ctx.now();
-  const observer = progressObserver({ interactive: isInteractive(globals.json) });
-  let outcomes: Record<string, string>;
+  let outcomes: Record<string, TaskOutcome>;
   try {
-    ({ outcomes } = await runGraph(upTasks(ctx, s, image), { observer, signal: ctx.signal, now: ctx.now }));
+    ({ outcomes } = await runGraph(upTasks(ctx, s, image), { observer: progress, signal: ctx.signal, now: ctx.now }));
   } catch (e) {
     throw firstFailure(e);
   } finally {
-    observer.finish();
+    progress.finish();
   }
   const st = ctx.state.current;
   const url = st.loadBalancer
@@ -51,15 +53,23 @@ export async function runUp(ctx: StepContext, globals: Globals, s: UpSettings, i
     "    ecsctl logs --follow   the containers' output",
     '    ecsctl down --yes      delete it all (the ALB and instances bill by the hour)',
   ].join('\n');
-  return { stack: st.name, region: st.region, ...(url ? { url } : {}), outcomes, seconds, summary };
+  return { stack: st.name, region: st.region, ...(url ? { url } : {}), outcomes: details(outcomes), seconds, summary };
 }
 
-/**
- * True when some task created or changed something. Every task's outcome starts with what it did
- * ("created", "unchanged", "read: active", …); only these words mean a change.
- */
-export function anythingChanged(outcomes: Record<string, string>): boolean {
-  return Object.values(outcomes).some((o) => /^(created|recreated|updated|discovered|recorded|built|pushed)\b/.test(o));
+/** The outcomes that mean `up` changed something; "unchanged", "read", "already pushed", "skipped" do not. */
+const CHANGES: ReadonlySet<string> = new Set([
+  'created',
+  'recreated',
+  'updated',
+  'discovered',
+  'recorded',
+  'built',
+  'pushed',
+]);
+
+/** True when some task created or changed something. */
+export function anythingChanged(outcomes: Record<string, TaskOutcome>): boolean {
+  return Object.values(outcomes).some((o) => CHANGES.has(o.outcome));
 }
 
 /** What a task does when nothing of it is recorded yet. */
@@ -72,10 +82,9 @@ function planAction(id: UpTaskId, s: UpSettings): string {
 }
 
 /** The plan: waves of tasks that start together, what each would do, and the aws commands it replaces. */
-export function printUpPlan(raw: RawGlobals, s: UpSettings): Promise<void> {
-  return printPlan(
-    raw,
-    (st) => `plan for stack ${st.name} in ${st.region} (dry run: nothing is changed)`,
+export function upDryRun(globals: Globals, s: UpSettings): Promise<PlanDocument> {
+  return dryRunPlan(
+    globals,
     () => upPlan(s),
     (id, st) => {
       const recorded: Partial<Record<UpTaskId, string | undefined>> = {
@@ -97,3 +106,6 @@ export function printUpPlan(raw: RawGlobals, s: UpSettings): Promise<void> {
     },
   );
 }
+
+export const renderUpDryRun = (d: PlanDocument): string =>
+  renderPlan(`plan for stack ${d.stack} in ${d.region} (dry run: nothing is changed)`, d);

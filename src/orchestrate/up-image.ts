@@ -8,6 +8,7 @@ import type { BuildContext } from '../docker/context.js';
 import type { TagChoice } from '../docker/tag.js';
 import type { StepContext } from '../steps/context.js';
 import type { ImageHooks } from './up.js';
+import { outcomeOf } from './graph.js';
 import type { UpSettings } from './settings.js';
 
 export async function prepareImage(s: UpSettings): Promise<ImageHooks> {
@@ -15,11 +16,11 @@ export async function prepareImage(s: UpSettings): Promise<ImageHooks> {
     const uri = s.image;
     return {
       async build(ctx) {
-        if (ctx.state.current.image?.uri === uri) return `unchanged: ${uri}`;
+        if (ctx.state.current.image?.uri === uri) return outcomeOf('unchanged', `unchanged: ${uri}`);
         await ctx.state.record({ image: { uri } });
-        return `recorded: ${uri}`;
+        return outcomeOf('recorded', `recorded: ${uri}`);
       },
-      push: async () => 'skipped (--image)',
+      push: async () => outcomeOf('skipped', 'skipped (--image)'),
       uri: () => uri,
     };
   }
@@ -32,12 +33,12 @@ export async function prepareImage(s: UpSettings): Promise<ImageHooks> {
     async build(ctx) {
       const { buildImage } = await import('../steps/image/image.js');
       const r = await buildImage(ctx, engineProvider, { context, tag });
-      return `built ${r.tag} (${r.files} files)`;
+      return outcomeOf('built', `built ${r.tag} (${r.files} files)`);
     },
     async push(ctx) {
       const { pushImage } = await import('../steps/image/image.js');
       const r = await pushImage(ctx, engineProvider, { tag: tag.tag, registry: s.registry });
-      return `${r.outcome} ${r.digest.slice(0, 19)}…`;
+      return outcomeOf(r.outcome, `${r.outcome} ${r.digest.slice(0, 19)}…`);
     },
     uri: uriOf,
   };

@@ -18,7 +18,7 @@ import type { ServiceName } from '../aws/clients.js';
 import type { StepContext } from '../steps/context.js';
 import type { RolloutRef } from '../steps/service/wait.js';
 import type { UpSettings } from './settings.js';
-import type { Task } from './graph.js';
+import { outcomeOf, type Task, type TaskOutcome } from './graph.js';
 import { taskContext } from './task-context.js';
 
 export type UpTaskId =
@@ -100,19 +100,20 @@ export function upPlan(s: UpSettings): PlannedTask[] {
 
 /** The runnable graph: each task is a thin call into a step module (loaded when it starts). */
 export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Task<UpTaskId>[] {
-  const runners: Record<UpTaskId, (c: StepContext) => Promise<string>> = {
+  const runners: Record<UpTaskId, (c: StepContext) => Promise<TaskOutcome>> = {
     network: async (c) => {
       const before = c.state.current.network;
       const n = await (await import('../steps/network/network.js')).ensureNetwork(c);
-      return `${before ? 'unchanged' : 'discovered'}: ${n.vpcId}, ${n.subnets.length} subnets`;
+      const outcome = before ? 'unchanged' : 'discovered';
+      return outcomeOf(outcome, `${outcome}: ${n.vpcId}, ${n.subnets.length} subnets`);
     },
-    repo: async (c) => (await (await import('../steps/repo/repository.js')).ensureRepository(c)).outcome,
-    cluster: async (c) => (await (await import('../steps/cluster/cluster.js')).ensureCluster(c)).outcome,
-    iam: async (c) => (await (await import('../steps/instances/iam.js')).ensureInstanceRole(c)).outcome,
+    repo: async (c) => outcomeOf((await (await import('../steps/repo/repository.js')).ensureRepository(c)).outcome),
+    cluster: async (c) => outcomeOf((await (await import('../steps/cluster/cluster.js')).ensureCluster(c)).outcome),
+    iam: async (c) => outcomeOf((await (await import('../steps/instances/iam.js')).ensureInstanceRole(c)).outcome),
     ami: async (c) => {
       amiId = (await (await import('../steps/instances/ami.js')).resolveAmi(c, { instanceType: s.instanceType }))
         .imageId;
-      return `read: ${amiId}`;
+      return outcomeOf('read', `read: ${amiId}`);
     },
     lbSg: async (c) => {
       const before = c.state.current.lbSecurityGroup?.id;
@@ -122,14 +123,16 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
         listenerPort: s.listenerPort,
         ingressCidr: (await import('../settings/defaults.js')).LB_DEFAULTS.ingressCidr,
       });
-      return `${before === g.id ? 'unchanged' : 'created'}: ${g.id}`;
+      const outcome = before === g.id ? 'unchanged' : 'created';
+      return outcomeOf(outcome, `${outcome}: ${g.id}`);
     },
     instanceSg: async (c) => {
       const before = c.state.current.instanceSecurityGroup?.id;
       const g = await (
         await import('../steps/network/security-groups.js')
       ).ensureInstanceSecurityGroup(c, c.state.current.lbSecurityGroup!.id);
-      return `${before === g.id ? 'unchanged' : 'created'}: ${g.id}`;
+      const outcome = before === g.id ? 'unchanged' : 'created';
+      return outcomeOf(outcome, `${outcome}: ${g.id}`);
     },
     loadBalancer: async (c) => {
       const { subnetsForLoadBalancer } = await import('../steps/network/network.js');
@@ -140,27 +143,31 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
         subnetIds: subnetsForLoadBalancer(st.network!),
         securityGroupId: st.lbSecurityGroup!.id,
       });
-      return `${lb.outcome}, ${lb.state ?? 'provisioning'}`;
+      return outcomeOf(lb.outcome, `${lb.outcome}, ${lb.state ?? 'provisioning'}`);
     },
     targetGroup: async (c) => {
       const { ensureTargetGroup } = await import('../steps/lb/target-group.js');
       const { LB_DEFAULTS } = await import('../settings/defaults.js');
-      return (await ensureTargetGroup(c, { ...LB_DEFAULTS, port: s.containerPort, healthCheckPath: s.healthCheckPath }))
-        .outcome;
+      return outcomeOf(
+        (await ensureTargetGroup(c, { ...LB_DEFAULTS, port: s.containerPort, healthCheckPath: s.healthCheckPath }))
+          .outcome,
+      );
     },
     listener: async (c) => {
       const { ensureListener } = await import('../steps/lb/listener.js');
       const st = c.state.current;
-      return (
-        await ensureListener(c, {
-          loadBalancerArn: st.loadBalancer!.arn,
-          targetGroupArn: st.targetGroup!.arn,
-          port: s.listenerPort,
-        })
-      ).outcome;
+      const r = await ensureListener(c, {
+        loadBalancerArn: st.loadBalancer!.arn,
+        targetGroupArn: st.targetGroup!.arn,
+        port: s.listenerPort,
+      });
+      return outcomeOf(r.outcome);
     },
     lbActive: async (c) =>
-      `read: ${await (await import('../steps/lb/alb.js')).waitForLoadBalancerActive(c, { timeoutMs: s.waitTimeoutMs })}`,
+      outcomeOf(
+        'read',
+        `read: ${await (await import('../steps/lb/alb.js')).waitForLoadBalancerActive(c, { timeoutMs: s.waitTimeoutMs })}`,
+      ),
     instances: async (c) => {
       const { ensureInstances } = await import('../steps/instances/launch.js');
       const { subnetsOffering } = await import('../steps/instances/stack.js');
@@ -182,7 +189,7 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
         timeoutMs: s.waitTimeoutMs,
         update: (d) => c.report.info(d),
       });
-      return `${launch.outcome}, ${fleet.registered.length}/${s.instanceCount} registered`;
+      return outcomeOf(launch.outcome, `${launch.outcome}, ${fleet.registered.length}/${s.instanceCount} registered`);
     },
     build: (c) => image.build(c),
     push: (c) => image.push(c),
@@ -196,7 +203,7 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
         logs: s.logs,
         logRetentionDays: s.logRetentionDays,
       });
-      return `${r.outcome}, revision ${r.taskDefinition?.revision}`;
+      return outcomeOf(r.outcome, `${r.outcome}, revision ${r.taskDefinition?.revision}`);
     },
     service: async (c) => {
       const { createService } = await import('../steps/service/service.js');
@@ -217,13 +224,13 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
       // without changing it; converge it now, so the next rerun has nothing left to do.
       if (!live && r.outcome === 'unchanged') r = await converge();
       rollout = r.rollout;
-      return r.changes?.length ? `${r.outcome}: ${r.changes.join(', ')}` : r.outcome;
+      return outcomeOf(r.outcome, r.changes?.length ? `${r.outcome}: ${r.changes.join(', ')}` : r.outcome);
     },
     rollout: async (c) => {
       const { waitForRollout } = await import('../steps/service/wait.js');
-      if (!rollout) return 'nothing to wait for';
+      if (!rollout) return outcomeOf('skipped', 'nothing to wait for');
       const status = await waitForRollout(c, rollout, { timeoutMs: s.waitTimeoutMs });
-      return `read: ${status.line}`;
+      return outcomeOf('read', `read: ${status.line}`);
     },
   };
   let amiId: string | undefined;
@@ -241,8 +248,8 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
 
 /** The image part of `up`: build and push with the engine, or record the image given with --image. */
 export interface ImageHooks {
-  build(ctx: StepContext): Promise<string>;
-  push(ctx: StepContext): Promise<string>;
+  build(ctx: StepContext): Promise<TaskOutcome>;
+  push(ctx: StepContext): Promise<TaskOutcome>;
   /** The image URI the task definition runs, known once `build` is done. */
   uri(ctx: StepContext): string;
 }

@@ -5,6 +5,7 @@
  */
 import type { GraphObserver, TaskEvent } from '../orchestrate/graph.js';
 import { formatElapsed } from '../util/poll.js';
+import type { Terminal } from './terminal.js';
 
 const SYMBOL: Record<TaskEvent['status'], string> = {
   waiting: '·',
@@ -21,21 +22,18 @@ export function formatTaskLine(e: TaskEvent, width = 22): string {
 }
 
 export function progressObserver(o: {
-  interactive: boolean;
-  stream?: NodeJS.WriteStream;
+  terminal: Terminal;
   detailEveryMs?: number;
   now?: () => number;
 }): GraphObserver & { finish(): void } {
-  const out = o.stream ?? process.stderr;
+  const term = o.terminal;
   const now = o.now ?? Date.now;
-  if (o.interactive) {
-    let drawn = 0;
+  if (term.interactive) {
     let latest: readonly TaskEvent[] = [];
+    // Through the terminal, so lines written between two redraws stay above the block.
     const draw = () => {
-      if (drawn > 0) out.write(`\x1b[${drawn}A`);
       const width = Math.max(...latest.map((e) => e.title.length));
-      for (const e of latest) out.write(`\x1b[2K${formatTaskLine(e, width).slice(0, (out.columns || 120) - 1)}\n`);
-      drawn = latest.length;
+      term.block(latest.map((e) => formatTaskLine(e, width).slice(0, term.columns - 1)));
     };
     const timer = setInterval(draw, 500);
     timer.unref();
@@ -47,6 +45,7 @@ export function progressObserver(o: {
       finish() {
         clearInterval(timer);
         draw();
+        term.release();
       },
     };
   }
@@ -62,7 +61,7 @@ export function progressObserver(o: {
       lastStatus.set(e.id, e.status);
       lastDetailAt.set(e.id, now());
       if (e.status === 'waiting') return; // everything starts waiting; the plan already said so
-      out.write(`${formatTaskLine(e, width)}\n`);
+      term.line(formatTaskLine(e, width));
     },
     finish() {},
   };

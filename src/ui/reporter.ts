@@ -4,6 +4,7 @@
  * Steps never format for a terminal themselves: they call step/info/warn.
  */
 import type { Ora } from 'ora';
+import { terminal, type Terminal } from './terminal.js';
 
 export interface Reporter {
   /** Runs one unit of work under a progress line; `update` refines its detail text. */
@@ -14,6 +15,8 @@ export interface Reporter {
 
 export interface ReporterOptions {
   readonly interactive: boolean;
+  /** Where lines go (the runner's, so they stay above a progress block); default: plain stderr. */
+  readonly terminal?: Terminal;
   readonly stream?: NodeJS.WriteStream;
   readonly now?: () => number;
 }
@@ -39,6 +42,7 @@ export function stopSpinners(): void {
 
 export function consoleReporter(options: ReporterOptions): Reporter {
   const out = options.stream ?? process.stderr;
+  const term = options.terminal ?? terminal({ interactive: false, stream: out });
   const now = options.now ?? Date.now;
   const secs = (since: number) => `${((now() - since) / 1000).toFixed(1)}s`;
   return {
@@ -61,22 +65,22 @@ export function consoleReporter(options: ReporterOptions): Reporter {
           live.delete(spinner);
         }
       }
-      out.write(`… ${title}\n`);
+      term.line(`… ${title}`);
       let last = '';
       try {
         const value = await work((detail) => {
-          if (detail !== last) out.write(`  ${title}: ${detail}\n`);
+          if (detail !== last) term.line(`  ${title}: ${detail}`);
           last = detail;
         });
-        out.write(`✓ ${title} (${secs(started)})\n`);
+        term.line(`✓ ${title} (${secs(started)})`);
         return value;
       } catch (e) {
-        out.write(`✗ ${title} (${secs(started)})\n`);
+        term.line(`✗ ${title} (${secs(started)})`);
         throw e;
       }
     },
-    info: (m) => void out.write(`  ${m}\n`),
-    warn: (m) => void out.write(`! ${m}\n`),
+    info: (m) => term.line(`  ${m}`),
+    warn: (m) => term.line(`! ${m}`),
   };
 }
 

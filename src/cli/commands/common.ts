@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { RawGlobals } from '../globals.js';
+import type { RawGlobals } from '../../globals.js';
 import type { CommandSpec } from '../run.js';
 
 /** Loads the runner (state, locking, zod) only when a command actually runs, not for --help. */

@@ -1,5 +1,5 @@
 import { Argument, type Command } from 'commander';
-import { examples } from './common.js';
+import { examples, globalsOf, runCommand } from './common.js';
 
 export function registerCompletion(program: Command): void {
   program
@@ -21,6 +21,11 @@ ${examples('completion bash > ~/.local/share/bash-completion/completions/ecsctl'
       // The root program, so the script covers every command, not only this one's siblings.
       let root = cmd;
       while (root.parent) root = root.parent;
-      process.stdout.write(completionScript(root, shell));
+      await runCommand(globalsOf(cmd), {
+        command: 'completion',
+        local: async () => completionScript(root, shell),
+        render: (script) => script,
+        plainText: true,
+      });
     });
 }

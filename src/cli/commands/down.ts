@@ -35,13 +35,18 @@ Nothing without the tag ecsctl:stack=<name> is ever deleted, even when the state
 ${examples('down --yes', 'down --keep-repo --dry-run')}`,
     )
     .action(async (opts: DownOptions, cmd: Command) => {
-      const { runDown, printDownPlan } = await import('../../orchestrate/down-command.js');
+      const { runDown, downDryRun, renderDownDryRun } = await import('../../orchestrate/down-command.js');
       const settings = {
         keepRepo: opts.keepRepo === true,
         keepLogs: opts.keepLogs === true,
         waitTimeoutMs: opts.waitTimeout ?? WAIT_TIMEOUT_MS,
       };
-      if (opts.dryRun) return printDownPlan(globalsOf(cmd), settings);
+      if (opts.dryRun)
+        return runCommand(globalsOf(cmd), {
+          command: 'down --dry-run',
+          local: (g) => downDryRun(g, settings),
+          render: renderDownDryRun,
+        });
       await runCommand(globalsOf(cmd), {
         command: 'down',
         services: ['elb', 'ecr', 'ecs', 'logs', 'ec2', 'iam'],
@@ -50,7 +55,7 @@ ${examples('down --yes', 'down --keep-repo --dry-run')}`,
         clientsPerTask: true,
         confirm: (s) =>
           `Delete every resource of stack ${s.name} in ${s.region}${opts.keepRepo ? ' (keeping the repository)' : ''}?`,
-        run: (ctx, g) => runDown(ctx, g, settings),
+        run: (ctx, _g, io) => runDown(ctx, io.progress(), settings),
         render: (r) => r.summary,
       });
     });

@@ -6,6 +6,7 @@ import type { LbView } from '../../steps/lb/show.js';
 import type { ProbeResult } from '../../steps/lb/probe.js';
 import * as v from '../../util/validate.js';
 import { SHARED } from '../../settings/declarations.js';
+import { consoleReporter } from '../../ui/reporter.js';
 import { examples, globalsOf, runCommand } from './common.js';
 
 /** A duration in whole seconds within [min, max]: "15s", "2m" or a plain number of seconds; "0" where min is 0. */
@@ -296,15 +297,17 @@ export function registerLb(program: Command): void {
         let result: ProbeResult | undefined;
         const input = { requests: opts.requests, timeoutMs: opts.timeout };
         if (opts.url) {
-          // An explicit URL needs neither AWS nor the state file, so the runner is skipped.
-          const { resolveGlobals } = await import('../globals.js');
-          const { consoleReporter } = await import('../../ui/reporter.js');
-          const json = resolveGlobals(raw).json;
-          result = await probe.runProbe(
-            { report: consoleReporter({ interactive: false }), now: Date.now },
-            { ...input, url: opts.url, minBackends: opts.minBackends ?? 2 },
-          );
-          process.stdout.write(`${json ? JSON.stringify(result, null, 2) : probe.renderProbe(result)}\n`);
+          const url = opts.url;
+          // An explicit URL needs neither AWS nor the state file: a local command.
+          await runCommand(raw, {
+            command: 'lb probe',
+            local: async (_g, io) =>
+              (result = await probe.runProbe(
+                { report: consoleReporter({ interactive: false, terminal: io.terminal }), now: Date.now },
+                { ...input, url, minBackends: opts.minBackends ?? 2 },
+              )),
+            render: probe.renderProbe,
+          });
         } else {
           await runCommand(raw, {
             command: 'lb probe',

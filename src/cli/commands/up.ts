@@ -34,8 +34,13 @@ export function registerUp(program: Command): void {
       const registry =
         settings.registry ??
         (process.env.ECSCTL_REGISTRY ? registryAddress(process.env.ECSCTL_REGISTRY, 'ECSCTL_REGISTRY') : undefined);
-      const { runUp, printUpPlan } = await import('../../orchestrate/up-command.js');
-      if (opts.dryRun) return printUpPlan(globals, { ...settings, registry });
+      const { runUp, upDryRun, renderUpDryRun } = await import('../../orchestrate/up-command.js');
+      if (opts.dryRun)
+        return runCommand(globals, {
+          command: 'up --dry-run',
+          local: (g) => upDryRun(g, { ...settings, registry }),
+          render: renderUpDryRun,
+        });
       // The context and tag are checked before the lock, the state or any AWS call.
       const image = await (await import('../../orchestrate/up-image.js')).prepareImage({ ...settings, registry });
       await runCommand(globals, {
@@ -44,7 +49,7 @@ export function registerUp(program: Command): void {
         mutates: true,
         createsStack: true,
         clientsPerTask: true,
-        run: (ctx, g) => runUp(ctx, g, { ...settings, registry }, image),
+        run: (ctx, _g, io) => runUp(ctx, io.progress(), { ...settings, registry }, image),
         render: (r) => r.summary,
       });
     });

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { GraphError, runGraph, validateGraph, waves, type Task } from '../../../src/orchestrate/graph.js';
-import { InterruptedError } from '../../../src/errors.js';
+import {
+  firstFailure,
+  GraphError,
+  outcomeOf,
+  runGraph,
+  TaskFailedError,
+  validateGraph,
+  waves,
+  type Task,
+  type TaskOutcome,
+} from '../../../src/orchestrate/graph.js';
+import { InterruptedError, OperationError, WaitTimeoutError } from '../../../src/errors.js';
 
 /** A task that records when it started and finished, and finishes when `release(id)` is called. */
 function harness() {
@@ -12,12 +22,12 @@ function harness() {
     title: id,
     deps,
     run: () =>
-      new Promise<string>((resolve, reject) => {
+      new Promise<TaskOutcome>((resolve, reject) => {
         log.push(`start ${id}`);
         gates.set(id, () => {
           log.push(`end ${id}`);
           if (failing.has(id)) reject(new Error(`${id} broke`));
-          else resolve('done');
+          else resolve(outcomeOf('created', 'done'));
         });
       }),
   });
@@ -45,7 +55,9 @@ describe('runGraph', () => {
     await h.release('repo');
     await h.release('listener');
     const result = await run;
-    expect(result.outcomes).toEqual({ lb: 'done', repo: 'done', tg: 'done', listener: 'done' });
+    const done = outcomeOf('created', 'done');
+    expect(result.outcomes).toEqual({ lb: done, repo: done, tg: done, listener: done });
+    expect(result.events.find((e) => e.id === 'lb')?.detail).toBe('done');
   });
 
   it('after a failure starts nothing new but lets running tasks finish, then reports every failure', async () => {
@@ -77,7 +89,12 @@ describe('runGraph', () => {
 });
 
 describe('graph shape', () => {
-  const t = (id: string, deps: string[] = []): Task => ({ id, title: id, deps, run: async () => 'ok' });
+  const t = (id: string, deps: string[] = []): Task => ({
+    id,
+    title: id,
+    deps,
+    run: async () => outcomeOf('unchanged'),
+  });
   it('rejects cycles and unknown dependencies', () => {
     expect(() => validateGraph([t('a', ['b']), t('b', ['a'])])).toThrow(/cycle a → b → a/);
     expect(() => validateGraph([t('a', ['x'])])).toThrow(/unknown task x/);
@@ -88,5 +105,30 @@ describe('graph shape', () => {
       ['sg', 'tg'],
       ['lb'],
     ]);
+  });
+});
+
+describe('firstFailure', () => {
+  const failed = (...failures: { id: string; error: unknown }[]) => new GraphError(failures, []);
+
+  it('wraps an ecsctl error with its task as cause, keeping exit code and hint, changing nothing in it', () => {
+    const timeout = new WaitTimeoutError('timed out after 900s waiting for the rollout', { hint: 'Rerun.' });
+    const e = firstFailure(failed({ id: 'rollout', error: timeout }, { id: 'instances', error: new Error('x') }));
+    expect(e).toBeInstanceOf(TaskFailedError);
+    expect((e as TaskFailedError).message).toBe(
+      'rollout: timed out after 900s waiting for the rollout (also failed: instances)',
+    );
+    expect((e as TaskFailedError).exitCode).toBe(4);
+    expect((e as TaskFailedError).hint).toBe('Rerun.');
+    expect((e as TaskFailedError).cause).toBe(timeout);
+    expect(timeout.message).toBe('timed out after 900s waiting for the rollout');
+  });
+
+  it('turns anything else into an OperationError (exit 1) with the error as cause', () => {
+    const boom = new Error('socket hang up');
+    const e = firstFailure(failed({ id: 'push', error: boom }));
+    expect(e).toBeInstanceOf(OperationError);
+    expect((e as OperationError).message).toBe('push: socket hang up');
+    expect((e as OperationError).cause).toBe(boom);
   });
 });

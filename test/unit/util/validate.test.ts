@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as v from '../../../src/util/validate.js';
 import { UsageError } from '../../../src/errors.js';
-import { resolveGlobals } from '../../../src/cli/globals.js';
+import { resolveGlobals } from '../../../src/globals.js';
 
 describe('stack names', () => {
   it.each(['web', 'my-app-2', 'a1', 'x'.repeat(28)])('accepts %s', (n) => expect(v.stackName(n)).toBe(n));

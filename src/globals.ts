@@ -1,8 +1,8 @@
 /**
  * Global options, resolved and checked before anything touches AWS or the state file.
  */
-import { UsageError } from '../errors.js';
-import * as v from '../util/validate.js';
+import { UsageError } from './errors.js';
+import * as v from './util/validate.js';
 
 /** As commander parses them (see program.ts). */
 export interface RawGlobals {
