@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { ExitCode, InterruptedError, OperationError, UsageError, type EcsctlError } from '../../../src/errors.js';
+import { runCommand, type CommandSpec, type RunnerDeps } from '../../../src/cli/run.js';
+import { emptyState, type State } from '../../../src/state/schema.js';
+import { memoryStateHandle } from '../../../src/state/store.js';
+import { terminal } from '../../../src/ui/terminal.js';
+import type { Clients } from '../../../src/aws/clients.js';
+
+/** A runner with an in-memory state file, no AWS and stdout/stderr captured; `events` is the order things happened in. */
+function fakeRunner(o: { state?: State; tty?: boolean; answer?: boolean } = {}) {
+  const events: string[] = [];
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  let stored = o.state;
+  const deps: RunnerDeps = {
+    stdout: { write: (t: string) => stdout.push(t) },
+    terminal: (interactive) => terminal({ interactive, stream: { write: (t: string) => stderr.push(t) } as never }),
+    isInteractive: () => false,
+    stdinIsTTY: () => o.tty === true,
+    env: {},
+    lock: async (path, owner) => {
+      events.push(`lock ${path} (${owner})`);
+      return { path, release: async () => void events.push('unlock') };
+    },
+    readState: async () => {
+      events.push('read state');
+      return stored;
+    },
+    stateHandle: (_path, initial) => {
+      const handle = memoryStateHandle(initial);
+      return {
+        get current() {
+          return handle.current;
+        },
+        record: async (patch) => (stored = await handle.record(patch)),
+      };
+    },
+    startClients: async (settings, services) => {
+      events.push(`clients ${settings.region} ${services.join(',')}`);
+      return { aws: {} as Clients, ready: async () => undefined };
+    },
+    profileRegion: async () => undefined,
+    confirm: async (question) => {
+      events.push(`ask ${question}`);
+      return o.answer === true;
+    },
+  };
+  const exitOf = (e: unknown) => (e as EcsctlError).exitCode ?? ExitCode.Failed;
+  return { deps, events, stdout, stderr, stored: () => stored, exitOf };
+}
+
+const spec = (over: Partial<CommandSpec<{ ok: boolean }>> = {}): CommandSpec<{ ok: boolean }> => ({
+  command: 'thing create',
+  services: ['ecs'],
+  mutates: true,
+  createsStack: true,
+  run: async (ctx) => {
+    await ctx.state.record({ cluster: { name: 'web', arn: 'arn:aws:ecs:us-east-1:123456789012:cluster/web' } });
+    return { ok: true };
+  },
+  render: (r) => `ok: ${r.ok}`,
+  ...over,
+});
+
+describe('runCommand', () => {
+  it('locks, reads the state, builds clients, runs, prints, then unlocks, in that order', async () => {
+    const r = fakeRunner();
+    await runCommand({ name: 'web', region: 'us-east-1', state: 's.json' }, spec(), r.deps);
+    expect(r.events).toEqual(['lock s.json (ecsctl thing create)', 'read state', 'clients us-east-1 ecs', 'unlock']);
+    expect(r.stdout).toEqual(['ok: true\n']);
+    expect(r.stored()?.cluster?.name).toBe('web');
+  });
+
+  it('prints exactly one JSON document with --json and nothing else on stdout', async () => {
+    const r = fakeRunner();
+    await runCommand({ name: 'web', region: 'us-east-1', json: true }, spec(), r.deps);
+    expect(r.stdout).toHaveLength(1);
+    expect(JSON.parse(r.stdout[0]!)).toEqual({ ok: true });
+  });
+
+  it('rejects bad globals with exit 2 before the lock or the state', async () => {
+    const r = fakeRunner();
+    const e = await runCommand({ name: 'Bad Name', region: 'us-east-1' }, spec(), r.deps).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(UsageError);
+    expect(r.exitOf(e)).toBe(2);
+    expect(r.events).toEqual([]);
+  });
+
+  it('refuses a destructive command without --yes when stdin is not a terminal, before the lock', async () => {
+    const r = fakeRunner({ state: emptyState('web', 'us-east-1') });
+    const e = await runCommand({}, spec({ destructive: true }), r.deps).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(UsageError);
+    expect((e as UsageError).message).toBe('thing create deletes resources and stdin is not a terminal to confirm');
+    expect(r.events).toEqual([]);
+  });
+
+  it('asks at a terminal and stops with exit 130, unlocked, when the answer is no', async () => {
+    const r = fakeRunner({ state: emptyState('web', 'us-east-1'), tty: true, answer: false });
+    const e = await runCommand({}, spec({ destructive: true }), r.deps).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(InterruptedError);
+    expect(r.exitOf(e)).toBe(130);
+    expect(r.events).toEqual([
+      'lock ./ecsctl.state.json (ecsctl thing create)',
+      'read state',
+      'ask thing create for stack web?',
+      'unlock',
+    ]);
+    expect(r.stdout).toEqual([]);
+  });
+
+  it('exits 3 on a state file of another stack, and 2 with no name for a new stack', async () => {
+    const other = fakeRunner({ state: emptyState('api', 'us-east-1') });
+    const e1 = await runCommand({ name: 'web' }, spec(), other.deps).catch((x: unknown) => x);
+    expect(other.exitOf(e1)).toBe(3);
+    expect(other.events.at(-1)).toBe('unlock');
+    const none = fakeRunner();
+    const e2 = await runCommand({ region: 'us-east-1' }, spec(), none.deps).catch((x: unknown) => x);
+    expect(none.exitOf(e2)).toBe(2);
+    expect((e2 as Error).message).toMatch(/no stack name: pass --name/);
+  });
+
+  it("keeps a failing step's exit code, prints nothing and still unlocks", async () => {
+    const r = fakeRunner();
+    const failing = spec({
+      run: async () => {
+        throw new OperationError('CreateCluster failed');
+      },
+    });
+    const e = await runCommand({ name: 'web', region: 'us-east-1' }, failing, r.deps).catch((x: unknown) => x);
+    expect(r.exitOf(e)).toBe(1);
+    expect(r.stdout).toEqual([]);
+    expect(r.events.at(-1)).toBe('unlock');
+  });
+
+  it('takes no lock for a read-only command', async () => {
+    const r = fakeRunner({ state: emptyState('web', 'us-east-1') });
+    await runCommand({}, spec({ mutates: false }), r.deps);
+    expect(r.events).toEqual(['read state', 'clients us-east-1 ecs']);
+  });
+
+  it('runs a local command (dry run, probe --url, completion) with no lock, state or clients', async () => {
+    const r = fakeRunner();
+    await runCommand({ json: true }, { command: 'x --dry-run', local: async () => ({ dryRun: true }) }, r.deps);
+    expect(r.events).toEqual([]);
+    expect(JSON.parse(r.stdout.join(''))).toEqual({ dryRun: true });
+  });
+
+  it('prints a plain-text result as it is, even with --json', async () => {
+    const r = fakeRunner();
+    const script = 'complete -c ecsctl\n';
+    await runCommand(
+      { json: true },
+      { command: 'completion', local: async () => script, render: (s) => s, plainText: true },
+      r.deps,
+    );
+    expect(r.stdout).toEqual([script]);
+  });
+
+  it('sends warnings to stderr, never to stdout', async () => {
+    const r = fakeRunner();
+    const warning = spec({
+      run: async (ctx) => {
+        ctx.report.warn('log group /ecs/web is not ours');
+        return { ok: true };
+      },
+    });
+    await runCommand({ name: 'web', region: 'us-east-1', json: true }, warning, r.deps);
+    expect(r.stderr.join('')).toBe('! log group /ecs/web is not ours\n');
+    expect(JSON.parse(r.stdout.join(''))).toEqual({ ok: true });
+  });
+});
