@@ -9,18 +9,22 @@ import type { TaskEvent } from '../../../src/orchestrate/graph.js';
  * carriage return, cursor up "ESC[nA", clear line "ESC[2K", clear to end of screen "ESC[J"),
  * so a test sees what the user would see, not the escape codes.
  */
+const ESC = String.fromCharCode(27);
+
 function screen() {
   const rows: string[] = [''];
   let row = 0;
   let col = 0;
   const write = (text: string) => {
     for (let i = 0; i < text.length; i++) {
-      const esc = /^\x1b\[(\d*)([AJK])/.exec(text.slice(i));
+      const esc = new RegExp(`^${ESC}\\[(\\d*)([AJK])`).exec(text.slice(i));
       if (esc) {
         const n = Number(esc[1] || '0');
         if (esc[2] === 'A') row = Math.max(0, row - n);
-        else if (esc[2] === 'J') (rows.splice(row + 1), (rows[row] = rows[row]!.slice(0, col)));
-        else if (esc[2] === 'K' && n === 2) rows[row] = '';
+        else if (esc[2] === 'J') {
+          rows.splice(row + 1);
+          rows[row] = rows[row]!.slice(0, col);
+        } else if (esc[2] === 'K' && n === 2) rows[row] = '';
         i += esc[0].length - 1;
       } else if (text[i] === '\n') {
         row++;
