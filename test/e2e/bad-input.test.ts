@@ -198,7 +198,7 @@ const cases: BadInputCase[] = [
     why: 'up --desired-count -1',
     args: ['up', '--name', 'web', ...IMG, '--desired-count', '-1'],
     code: 2,
-    message: /--desired-count must be a whole number from 0 to 1000, got "-1"/,
+    message: /--desired-count must be a whole number from 0 to 5000, got "-1"/,
   },
   {
     why: 'up --desired-count abc',
@@ -341,7 +341,7 @@ const cases: BadInputCase[] = [
     why: '--config value out of range',
     args: ['up', '--name', 'web', ...IMG, '--config', 'c.json'],
     code: 2,
-    message: /--config: desiredCount must be a whole number from 0 to 1000, got "-1"/,
+    message: /--config: desiredCount must be a whole number from 0 to 5000, got "-1"/,
     files: { 'c.json': '{"desiredCount": -1}' },
   },
   {
