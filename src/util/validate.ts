@@ -66,6 +66,19 @@ export function endpointUrl(value: string, source = '--endpoint-url'): string {
   return value.replace(/\/+$/, '');
 }
 
+/** A URL to send requests to (`lb probe --url`): http or https, kept as given. */
+export function httpUrl(value: string, flag: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw new UsageError(`${flag} must be an http:// or https:// URL, got ${JSON.stringify(value)}`);
+  return value;
+}
+
 /** KEY=VALUE pairs, as in `--env PORT=8080`; the key must be a portable environment variable name. */
 export function keyValue(value: string, flag: string): [string, string] {
   const eq = value.indexOf('=');

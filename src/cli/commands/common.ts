@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { RawGlobals } from '../../globals.js';
 import type { CommandSpec } from '../run.js';
 
@@ -29,3 +29,15 @@ export function collect<T>(
 ): (value: string, previous: T[] | undefined) => T[] {
   return (value, previous) => [...(previous ?? []), fn(value, flag)];
 }
+
+/** A commander option parsed by a shared validator (which names the flag), with a default shown in --help. */
+export const option = <T>(
+  flags: string,
+  description: string,
+  parse: (value: string, flag: string) => T,
+  def?: { value: T; text: string },
+) => {
+  const flag = flags.split(' ')[0]!;
+  const o = new Option(flags, description).argParser((x: string) => parse(x, flag));
+  return def ? o.default(def.value, def.text) : o;
+};

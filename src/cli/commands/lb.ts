@@ -1,13 +1,12 @@
-import { Option, type Command } from 'commander';
-import { OperationError, UsageError } from '../../errors.js';
+import { type Command } from 'commander';
+import { UsageError } from '../../errors.js';
 import { LB_DEFAULTS as D } from '../../settings/defaults.js';
 import type { LbCreateResult } from '../../steps/lb/lb.js';
 import type { LbView } from '../../steps/lb/show.js';
-import type { ProbeResult } from '../../steps/lb/probe.js';
 import * as v from '../../util/validate.js';
 import { SHARED } from '../../settings/declarations.js';
-import { consoleReporter } from '../../ui/reporter.js';
-import { examples, globalsOf, runCommand } from './common.js';
+import { examples, globalsOf, option as opt, runCommand } from './common.js';
+import { registerLbProbe } from './lb-probe.js';
 
 /** A duration in whole seconds within [min, max]: "15s", "2m" or a plain number of seconds; "0" where min is 0. */
 export function seconds(value: string, flag: string, min: number, max: number): number {
@@ -17,29 +16,6 @@ export function seconds(value: string, flag: string, min: number, max: number): 
   }
   return ms / 1000;
 }
-
-export function httpUrl(value: string, flag: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    // reported below
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
-    throw new UsageError(`${flag} must be an http:// or https:// URL, got ${JSON.stringify(value)}`);
-  return value;
-}
-
-const opt = <T>(
-  flags: string,
-  description: string,
-  parse: (value: string, flag: string) => T,
-  def?: { value: T; text: string },
-) => {
-  const flag = flags.split(' ')[0]!;
-  const o = new Option(flags, description).argParser((x: string) => parse(x, flag));
-  return def ? o.default(def.value, def.text) : o;
-};
 
 interface CreateOptions {
   listenerPort: number;
@@ -246,85 +222,7 @@ export function registerLb(program: Command): void {
           `listener ${r.listener}, load balancer ${r.loadBalancer}, target group ${r.targetGroup}, security group ${r.securityGroup}`,
       });
     });
-
-  lb.command('probe')
-    .description(
-      'Send HTTP requests to the load balancer one after another and count the distinct backends (first body line, e.g. the hostname) that answer.',
-    )
-    .addOption(
-      opt('--requests <n>', 'Number of requests to send, 1 to 1000.', (x, f) => v.integer(x, f, 1, 1000), {
-        value: D.probe.requests,
-        text: '20',
-      }),
-    )
-    .addOption(
-      opt(
-        '--path <path>',
-        'Path to request on the load balancer (ignored with --url, which is used as given).',
-        v.healthPath,
-        { value: '/', text: '/' },
-      ),
-    )
-    .addOption(
-      opt('--url <url>', 'Probe this URL instead of the recorded load balancer (no state file needed).', httpUrl),
-    )
-    .addOption(
-      opt(
-        '--min-backends <n>',
-        'Fail unless at least this many distinct backends answered (default: 2, or 1 when the recorded service runs one task).',
-        (x, f) => v.integer(x, f, 1, 1000),
-      ),
-    )
-    .addOption(
-      opt(
-        '--timeout <duration>',
-        'How long each request may take before it counts as failed.',
-        (x, f) => v.duration(x, f, 120_000),
-        { value: D.probe.timeoutMs, text: '5s' },
-      ),
-    )
-    .addHelpText('after', examples('lb probe', 'lb probe --requests 50 --path /health --min-backends 1'))
-    .action(
-      async (
-        opts: { requests: number; path: string; url?: string; minBackends?: number; timeout: number },
-        cmd: Command,
-      ) => {
-        if (opts.minBackends !== undefined && opts.minBackends > opts.requests) {
-          throw new UsageError(`--min-backends (${opts.minBackends}) cannot exceed --requests (${opts.requests})`);
-        }
-        const probe = await import('../../steps/lb/probe.js');
-        const raw = globalsOf(cmd);
-        let result: ProbeResult | undefined;
-        const input = { requests: opts.requests, timeoutMs: opts.timeout };
-        if (opts.url) {
-          const url = opts.url;
-          // An explicit URL needs neither AWS nor the state file: a local command.
-          await runCommand(raw, {
-            command: 'lb probe',
-            local: async (_g, io) =>
-              (result = await probe.runProbe(
-                { report: consoleReporter({ interactive: false, terminal: io.terminal }), now: Date.now },
-                { ...input, url, minBackends: opts.minBackends ?? 2 },
-              )),
-            render: probe.renderProbe,
-          });
-        } else {
-          await runCommand(raw, {
-            command: 'lb probe',
-            services: [],
-            mutates: false,
-            run: async (ctx) =>
-              (result = await probe.runProbe(ctx, {
-                ...input,
-                url: probe.probeUrlFromState(ctx.state.current, opts.path),
-                minBackends: opts.minBackends ?? probe.defaultMinBackends(ctx.state.current),
-              })),
-            render: probe.renderProbe,
-          });
-        }
-        if (result && !result.passed) throw new OperationError(`probe failed: ${result.reason}`);
-      },
-    );
+  registerLbProbe(lb);
 }
 
 function renderCreate(r: LbCreateResult): string {
