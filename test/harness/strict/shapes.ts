@@ -214,3 +214,32 @@ export function privateSubnets(limits: Limits = {}): Rule {
 }
 
 export { valuesOf };
+
+/**
+ * Not a strictness rule but a stand-in for a gap in moto: it has no instance type offerings
+ * outside the standard partition (cn-north-1, us-gov-west-1 answer none), where AWS offers the
+ * common types. Answers DescribeInstanceTypeOfferings in `region` with the filtered type in `zones`.
+ */
+export function instanceTypeOfferings(region: string, zones: readonly string[]): Rule {
+  const gate = new Gate('standin-instance-type-offerings', {});
+  return rule(gate, 'moto 5.2.1 (no offerings in aws-cn / aws-us-gov regions)', {
+    before(call) {
+      if (call.service !== 'EC2' || call.operation !== 'DescribeInstanceTypeOfferings' || call.region !== region)
+        return undefined;
+      const type = String(call.params['Filter.1.Value.1'] ?? 't3.small');
+      if (!gate.hit(type)) return undefined;
+      const items = zones
+        .map(
+          (z) =>
+            `<item><instanceType>${type}</instanceType><locationType>availability-zone</locationType><location>${z}</location></item>`,
+        )
+        .join('');
+      return {
+        kind: 'respond',
+        status: 200,
+        headers: { 'content-type': 'text/xml;charset=UTF-8' },
+        body: `<?xml version="1.0" encoding="UTF-8"?>\n<DescribeInstanceTypeOfferingsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>strict-aws-0000</requestId><instanceTypeOfferingSet>${items}</instanceTypeOfferingSet></DescribeInstanceTypeOfferingsResponse>`,
+      };
+    },
+  });
+}
