@@ -43,6 +43,7 @@ export async function startStrictProxy(
         region: regionOf(String(req.headers.authorization ?? '')),
         params: paramsOf(op.service, text),
         body: text,
+        at: clock(),
       };
       calls.push(call);
       for (const r of rules) {

@@ -18,6 +18,8 @@ export interface StrictCall {
   readonly body: string;
   /** The rule that answered it, when one did. */
   answeredBy?: string;
+  /** When the proxy received it (ms since the epoch). */
+  readonly at?: number;
 }
 
 export interface Rule {
