@@ -27,8 +27,9 @@ export function recoverable(seed = 15): Rule[] {
     newSecurityGroupNotVisible({ windowMs: 3_000, seed, rate: 0.7 }),
     newInstanceNotVisible({ windowMs: 5_000, seed }),
     taskDefinitionDefaults(),
-    clusterKeepsInstances({ windowMs: 3_000 }),
-    targetGroupKeepsListener({ windowMs: 3_000 }),
+    // Bounded by count, not only time, so they bite however fast the run gets there.
+    clusterKeepsInstances({ windowMs: 60_000, times: 2 }),
+    targetGroupKeepsListener({ windowMs: 60_000, times: 2 }),
     createServiceNotIdempotent(),
   ];
 }
