@@ -3,6 +3,7 @@
  * SDK failures into one-line messages that read "{what we did}: {why AWS said no}".
  */
 import { OperationError } from '../errors.js';
+import { isQuotaError, quotaHint } from './quota.js';
 
 export function errorName(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null && 'name' in e ? String((e as { name: unknown }).name) : undefined;
@@ -36,6 +37,9 @@ export function asOperationError(action: string, e: unknown): OperationError {
       cause: e,
       hint: 'Check --endpoint-url / AWS_ENDPOINT_URL and your network.',
     });
+  }
+  if (isQuotaError(e)) {
+    return new OperationError(`${action}: account quota reached: ${name}: ${detail}`, { cause: e, hint: quotaHint(e) });
   }
   const hint = AUTH.has(name)
     ? 'Check --profile / AWS_PROFILE, or refresh your credentials (e.g. `aws sso login`).'

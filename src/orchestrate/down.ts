@@ -100,7 +100,8 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
       // Counted as a deletion whenever the state recorded either (as the summary always has).
       return outcomeOf('deleted', `listener ${listener}, load balancer ${lb}`);
     },
-    targetGroup: async (c) => outcomeOf(await (await import('../steps/lb/target-group.js')).deleteTargetGroup(c)),
+    targetGroup: async (c) =>
+      outcomeOf(await (await import('../steps/lb/target-group.js')).deleteTargetGroup(c, { timeoutMs })),
     instances: async (c) => {
       const r = await (await import('../steps/instances/stack.js')).deleteInstanceStack(c, { timeoutMs });
       if (r.outcome === 'absent') return outcomeOf('absent');
@@ -109,7 +110,8 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
         `${r.terminated.length} terminated, ${r.deregistered} deregistered, instance SG ${r.securityGroups.instance}, IAM ${r.role}`,
       );
     },
-    cluster: async (c) => outcomeOf((await (await import('../steps/cluster/cluster.js')).deleteCluster(c)).outcome),
+    cluster: async (c) =>
+      outcomeOf((await (await import('../steps/cluster/cluster.js')).deleteCluster(c, { timeoutMs })).outcome),
     lbSg: async (c) =>
       outcomeOf(
         await (await import('../steps/network/security-groups.js')).deleteLbSecurityGroupIfUnused(c, { timeoutMs }),

@@ -6,6 +6,7 @@ import type { State } from '../state/schema.js';
 import type { DownTaskId } from './down.js';
 import type { UpSettings } from './settings.js';
 import type { UpTaskId } from './up.js';
+import { managedPolicyArn } from '../aws/arn.js';
 
 export function upEquivalents(id: UpTaskId, s: UpSettings, state: State): string[] {
   const n = state.name;
@@ -27,7 +28,7 @@ export function upEquivalents(id: UpTaskId, s: UpSettings, state: State): string
     case 'iam':
       return [
         `aws iam create-role --role-name ${n}-ecs-instance --assume-role-policy-document file://ec2-trust.json`,
-        `aws iam attach-role-policy --role-name ${n}-ecs-instance --policy-arn arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role`,
+        `aws iam attach-role-policy --role-name ${n}-ecs-instance --policy-arn ${managedPolicyArn(state.region, 'service-role/AmazonEC2ContainerServiceforEC2Role')}`,
         `aws iam create-instance-profile --instance-profile-name ${n}-ecs-instance`,
         `aws iam add-role-to-instance-profile --instance-profile-name ${n}-ecs-instance --role-name ${n}-ecs-instance`,
       ];

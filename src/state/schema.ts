@@ -32,7 +32,18 @@ export const StateSchema = z.looseObject({
   network: z
     .looseObject({
       vpcId: id,
-      subnets: z.array(z.looseObject({ id, az: id })),
+      subnets: z.array(
+        z.looseObject({
+          id,
+          az: id,
+          /** Gives instances a public IP (or routes to an internet gateway): may host an internet-facing ALB. */
+          public: z.boolean().optional(),
+          /** Instances there can reach ECS (public IP, a NAT route or ECS endpoints); false: never launched in. */
+          reachesEcs: z.boolean().optional(),
+        }),
+      ),
+      /** Zones CreateLoadBalancer refused ("cannot be associated with a load balancer"): left out of the ALB. */
+      lbExcludedZones: z.array(id).optional(),
     })
     .optional(),
   lbSecurityGroup: z.looseObject({ id, name: id }).optional(),

@@ -5,6 +5,7 @@
  */
 import ms from 'ms';
 import { UsageError } from '../errors.js';
+import { refusedDerivedName } from './names.js';
 
 /** ECR, ECS, IAM, EC2 group names and — with `-lb`/`-tg` — the 32-character ELB limit all accept this. */
 export const STACK_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -15,6 +16,9 @@ export function stackName(value: string, flag = '--name'): string {
       `${flag} ${JSON.stringify(value)} is not a valid stack name: use 2-28 characters, lowercase letters, digits and single hyphens, starting with a letter`,
     );
   }
+  // Every name derived from it must pass its own service's rules too (src/util/names.ts).
+  const refused = refusedDerivedName(value);
+  if (refused) throw new UsageError(`${flag} ${JSON.stringify(value)} cannot be used: ${refused}`);
   return value;
 }
 

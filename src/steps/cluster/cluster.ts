@@ -14,6 +14,8 @@ import {
   type ECSClient,
 } from '@aws-sdk/client-ecs';
 import { asOperationError, isAwsError } from '../../aws/errors.js';
+import { ECS_SERVICE_LINKED_ROLE } from '../../aws/not-yet.js';
+import { retryOn } from '../../aws/retry-on.js';
 import { assertOwned, ecsTags } from '../../aws/tags.js';
 import { OperationError } from '../../errors.js';
 import { stackOf, type StepContext } from '../context.js';
@@ -39,7 +41,12 @@ export async function ensureCluster(ctx: StepContext, options: { name?: string }
   let created: Cluster;
   try {
     // CreateCluster is idempotent on AWS for an ACTIVE cluster of the same name (and settings).
-    created = (await ctx.aws.ecs.send(new CreateClusterCommand({ clusterName: name, tags: ecsTags(stack) }))).cluster!;
+    // On an account's first use of ECS, retried while ECS creates its service-linked role.
+    created = (
+      await retryOn(ctx, ECS_SERVICE_LINKED_ROLE, () =>
+        ctx.aws.ecs.send(new CreateClusterCommand({ clusterName: name, tags: ecsTags(stack) })),
+      )
+    ).cluster!;
   } catch (e) {
     throw asOperationError(`create ECS cluster ${name}`, e);
   }
@@ -96,8 +103,11 @@ export async function showCluster(ctx: StepContext): Promise<ClusterView> {
 
 /**
  * Deletes the recorded cluster once nothing runs in it. Gone or INACTIVE counts as deleted.
+ * Right after the last container instance is deregistered (or the last task stopped) ECS may
+ * still refuse with ClusterContains…Exception for a while: that is retried for `timeoutMs`
+ * (`down` passes --wait-timeout), since the checks above already saw nothing left.
  */
-export async function deleteCluster(ctx: StepContext): Promise<ClusterResult> {
+export async function deleteCluster(ctx: StepContext, o: { timeoutMs?: number } = {}): Promise<ClusterResult> {
   const recorded = ctx.state.current.cluster;
   if (!recorded) return { outcome: 'absent' };
   const ecs = ctx.aws.ecs;
@@ -124,7 +134,20 @@ export async function deleteCluster(ctx: StepContext): Promise<ClusterResult> {
     );
   }
   try {
-    await ecs.send(new DeleteClusterCommand({ cluster: recorded.name }));
+    await retryOn(
+      ctx,
+      {
+        codes: [
+          'ClusterContainsContainerInstancesException',
+          'ClusterContainsTasksException',
+          'ClusterContainsServicesException',
+        ],
+        why: `ECS still counts what was just removed from cluster ${recorded.name}`,
+        budgetMs: o.timeoutMs ?? 120_000,
+        delayMs: 2_000,
+      },
+      () => ecs.send(new DeleteClusterCommand({ cluster: recorded.name })),
+    );
   } catch (e) {
     if (isAwsError(e, 'ClusterNotFoundException')) {
       await ctx.state.record({ cluster: undefined });

@@ -20,6 +20,7 @@ import {
   type InstanceProfile,
   type Role,
 } from '@aws-sdk/client-iam';
+import { managedPolicyArn } from '../../aws/arn.js';
 import { asOperationError, isAwsError } from '../../aws/errors.js';
 import { assertOwned, keyValueTags } from '../../aws/tags.js';
 import { OperationError } from '../../errors.js';
@@ -27,7 +28,9 @@ import type { State } from '../../state/schema.js';
 import { stackOf, type StepContext } from '../context.js';
 import type { Outcome } from '../outcome.js';
 
-export const ECS_INSTANCE_POLICY_ARN = 'arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role';
+/** The managed policy the ECS agent needs, in the region's partition (arn:aws-cn:… in China). */
+export const ecsInstancePolicyArn = (region: string) =>
+  managedPolicyArn(region, 'service-role/AmazonEC2ContainerServiceforEC2Role');
 export const EC2_TRUST_POLICY = JSON.stringify({
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
@@ -85,9 +88,10 @@ export async function ensureInstanceRole(ctx: StepContext): Promise<InstanceRole
   };
   if (recorded?.roleArn !== role.Arn) await ctx.state.record({ instanceRole: record });
 
-  if (!(await attachedPolicies(iam, name)).includes(ECS_INSTANCE_POLICY_ARN)) {
-    await call(`attach ${ECS_INSTANCE_POLICY_ARN} to ${name}`, () =>
-      iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: ECS_INSTANCE_POLICY_ARN })),
+  const policyArn = ecsInstancePolicyArn(ctx.state.current.region);
+  if (!(await attachedPolicies(iam, name)).includes(policyArn)) {
+    await call(`attach ${policyArn} to ${name}`, () =>
+      iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: policyArn })),
     );
     changed = true;
   }

@@ -13,6 +13,8 @@
 import { randomBytes } from 'node:crypto';
 import { paginateDescribeInstances, RunInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { asOperationError, isAwsError } from '../../aws/errors.js';
+import { NEW_SECURITY_GROUP } from '../../aws/not-yet.js';
+import { isRetryable } from '../../aws/retry-on.js';
 import { ec2TagSpec, STACK_TAG } from '../../aws/tags.js';
 import { OperationError } from '../../errors.js';
 import type { State } from '../../state/schema.js';
@@ -169,6 +171,15 @@ async function runInSubnet(
       return out.Instances ?? [];
     } catch (e) {
       const elapsed = ctx.now() - started;
+      if (isRetryable(e, NEW_SECURITY_GROUP) && elapsed < budget) {
+        // The instance group was created seconds ago; EC2 may not know it everywhere yet.
+        const delay = attempt === 1 ? 1_000 : 2_000;
+        ctx.report.info(
+          `security group ${spec.securityGroupId} not yet visible to EC2 (${(e as Error).name}, attempt ${attempt}, ${formatElapsed(elapsed)}); retrying in ${delay / 1000}s`,
+        );
+        await ctx.sleep(delay);
+        continue;
+      }
       if (isProfilePropagationError(e) && elapsed < budget) {
         const delay = attempt === 1 ? 1_000 : 2_000;
         ctx.report.info(

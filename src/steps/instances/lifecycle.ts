@@ -6,6 +6,8 @@
 import { TerminateInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import { DeregisterContainerInstanceCommand, type ContainerInstance } from '@aws-sdk/client-ecs';
 import { asOperationError, isAwsError } from '../../aws/errors.js';
+import { NEW_INSTANCE } from '../../aws/not-yet.js';
+import { retryOn } from '../../aws/retry-on.js';
 import { OperationError, WaitTimeoutError } from '../../errors.js';
 import { formatElapsed, pollUntil } from '../../util/poll.js';
 import { listContainerInstances } from '../cluster/container-instances.js';
@@ -128,10 +130,12 @@ export async function terminateInstances(
 ): Promise<void> {
   if (ids.length === 0) return;
   try {
-    await ctx.aws.ec2.send(new TerminateInstancesCommand({ InstanceIds: [...ids] }));
+    // NotFound can mean "launched seconds ago, not visible yet" (EC2 eventual consistency):
+    // retry for a while before taking it for "gone", or a young instance would be left running.
+    await retryOn(ctx, NEW_INSTANCE, () => ctx.aws.ec2.send(new TerminateInstancesCommand({ InstanceIds: [...ids] })));
   } catch (e) {
     if (!isAwsError(e, 'InvalidInstanceID.NotFound')) throw asOperationError(`terminate ${ids.join(', ')}`, e);
-    // Some are gone already: terminate the rest one by one, ignoring the gone ones.
+    // Some are gone for good: terminate the rest one by one, ignoring the gone ones.
     for (const id of ids) {
       await ctx.aws.ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] })).catch((err) => {
         if (!isAwsError(err, 'InvalidInstanceID.NotFound')) throw asOperationError(`terminate ${id}`, err);

@@ -123,8 +123,10 @@ export async function createInstances(ctx: StepContext, input: CreateInstancesIn
 export async function subnetsOffering(
   ctx: StepContext,
   instanceType: string,
-  subnets: readonly SubnetChoice[],
+  all: readonly (SubnetChoice & { readonly reachesEcs?: boolean })[],
 ): Promise<SubnetChoice[]> {
+  // Never launch where the agent cannot reach ECS (network/reachability.ts).
+  const subnets = all.filter((s) => s.reachesEcs !== false);
   let zones: Set<string>;
   try {
     const out = await ctx.aws.ec2.send(

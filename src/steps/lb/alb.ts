@@ -14,12 +14,15 @@ import {
   type LoadBalancer,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { asOperationError, isAwsError } from '../../aws/errors.js';
+import { NEW_SECURITY_GROUP } from '../../aws/not-yet.js';
+import { retryOn } from '../../aws/retry-on.js';
 import { assertOwned, hasStackTag, keyValueTags, STACK_TAG } from '../../aws/tags.js';
 import { OperationError } from '../../errors.js';
 import { formatElapsed, pollUntil } from '../../util/poll.js';
 import { stackOf, type StepContext } from '../context.js';
 import { elbTags, NOT_FOUND } from './elb-tags.js';
 import type { ConvergeOutcome, WaitOptions } from '../outcome.js';
+import { withoutRefusedZones } from './zones.js';
 
 export type LoadBalancerRecord = { readonly name: string; readonly arn: string; readonly dnsName: string };
 
@@ -57,16 +60,22 @@ export async function ensureLoadBalancer(ctx: StepContext, s: LoadBalancerSettin
   if (!found) {
     let lb: LoadBalancer;
     try {
-      const out = await elb.send(
-        new CreateLoadBalancerCommand({
-          Name: name,
-          Type: 'application',
-          Scheme: scheme,
-          IpAddressType: 'ipv4',
-          Subnets: [...s.subnetIds],
-          SecurityGroups: [s.securityGroupId],
-          Tags: keyValueTags(stack),
-        }),
+      // Its security group may be seconds old (EC2 eventual consistency), and the account may
+      // have a zone no load balancer can use (zones.ts): both are retried, visibly.
+      const out = await withoutRefusedZones(ctx, s.subnetIds, (subnetIds) =>
+        retryOn(ctx, NEW_SECURITY_GROUP, () =>
+          elb.send(
+            new CreateLoadBalancerCommand({
+              Name: name,
+              Type: 'application',
+              Scheme: scheme,
+              IpAddressType: 'ipv4',
+              Subnets: subnetIds,
+              SecurityGroups: [s.securityGroupId],
+              Tags: keyValueTags(stack),
+            }),
+          ),
+        ),
       );
       lb = out.LoadBalancers![0]!;
     } catch (e) {
@@ -100,8 +109,12 @@ export async function ensureLoadBalancer(ctx: StepContext, s: LoadBalancerSettin
     }
     const subnets = (found.AvailabilityZones ?? []).map((z) => z.SubnetId!).filter(Boolean);
     if (!sameSet(subnets, s.subnetIds)) {
-      await elb.send(new SetSubnetsCommand({ LoadBalancerArn: record.arn, Subnets: [...s.subnetIds] }));
-      changed.push('Subnets');
+      const set = await withoutRefusedZones(ctx, s.subnetIds, async (ids) => {
+        if (sameSet(subnets, ids)) return false; // what is left is what it already has
+        await elb.send(new SetSubnetsCommand({ LoadBalancerArn: record.arn, Subnets: ids }));
+        return true;
+      });
+      if (set) changed.push('Subnets');
     }
   } catch (e) {
     throw asOperationError(`update load balancer ${name}`, e);

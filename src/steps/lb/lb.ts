@@ -66,7 +66,7 @@ export interface LbCreateResult {
 export async function createLb(ctx: StepContext, input: LbCreateInput): Promise<LbCreateResult> {
   await refuseForeign(ctx);
   const network = await ensureNetwork(ctx, { vpcId: input.vpcId, subnetIds: input.subnetIds });
-  const subnets = subnetsForLoadBalancer(network); // exit 2 with a hint when fewer than two AZs
+  const subnets = subnetsForLoadBalancer(network, { internal: input.internal }); // exit 2 with a hint when fewer than two AZs
   const sg = await ensureLbSecurityGroup(ctx, { listenerPort: input.listenerPort, ingressCidr: input.ingressCidr });
   ctx.report.info(`security group ${sg.name} (${sg.id}): tcp ${input.listenerPort} from ${input.ingressCidr}`);
 
@@ -159,7 +159,7 @@ export async function deleteLb(ctx: StepContext, o: LbDeleteOptions = {}): Promi
   }
   const listener = await deleteListener(ctx);
   const loadBalancer = await deleteLoadBalancer(ctx, { timeoutMs: o.timeoutMs });
-  const targetGroup = await deleteTargetGroup(ctx);
+  const targetGroup = await deleteTargetGroup(ctx, { timeoutMs: o.timeoutMs });
   const securityGroup = await deleteLbSecurityGroupIfUnused(ctx, { timeoutMs: o.timeoutMs });
   if (securityGroup === 'kept')
     ctx.report.info("security group kept: the instances' security group still references it");

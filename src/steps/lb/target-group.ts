@@ -222,7 +222,7 @@ export async function lowerDeregistrationDelay(
 }
 
 export interface DeleteTargetGroupOptions {
-  /** How long to retry ResourceInUse (a just-deleted listener can take a moment to let go). @default 60_000 */
+  /** How long to retry ResourceInUse (a just-deleted listener can take a moment to let go); `down` passes --wait-timeout. @default 60_000 */
   readonly timeoutMs?: number;
   /** @default 3_000 */
   readonly intervalMs?: number;

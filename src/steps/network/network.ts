@@ -8,6 +8,7 @@ import { asOperationError } from '../../aws/errors.js';
 import { UsageError } from '../../errors.js';
 import type { State } from '../../state/schema.js';
 import type { StepContext } from '../context.js';
+import { assertSomeSubnetReachesEcs, classifySubnets } from './reachability.js';
 
 export type NetworkRecord = NonNullable<State['network']>;
 
@@ -58,25 +59,39 @@ export async function ensureNetwork(ctx: StepContext, choice: NetworkChoice = {}
     throw asOperationError('discover the VPC and subnets', e);
   }
   if (subnets.length === 0) throw new UsageError(`VPC ${vpcId} has no subnets`, { hint: 'Pass --subnets.' });
+  // Before anything is launched: instances that cannot reach ECS would never register.
+  const reach = await classifySubnets(ec2, vpcId!, ctx.state.current.region, subnets);
+  assertSomeSubnetReachesEcs(vpcId!, reach);
+  for (const s of reach.filter((r) => !r.reachesEcs))
+    ctx.report.warn(`subnet ${s.id} (${s.az}) ${s.why}; no instance will be launched there`);
   const record: NetworkRecord = {
     vpcId: vpcId!,
-    subnets: subnets
-      .map((s) => ({ id: s.SubnetId!, az: s.AvailabilityZone! }))
+    subnets: reach
+      .map((s) => ({ id: s.id, az: s.az, public: s.public, reachesEcs: s.reachesEcs }))
       .sort((a, b) => a.az.localeCompare(b.az) || a.id.localeCompare(b.id)),
   };
   await ctx.state.record({ network: record });
   return record;
 }
 
-/** One subnet per availability zone, at least two: what an application load balancer needs. */
-export function subnetsForLoadBalancer(network: NetworkRecord): string[] {
+/**
+ * One subnet per availability zone, at least two: what an application load balancer needs. An
+ * internet-facing one only gets public subnets (never private ones, where it could not be
+ * reached), and zones CreateLoadBalancer refused before are left out.
+ */
+export function subnetsForLoadBalancer(network: NetworkRecord, o: { internal?: boolean } = {}): string[] {
+  const excluded = new Set(network.lbExcludedZones ?? []);
   const byAz = new Map<string, string>();
-  for (const s of network.subnets) if (!byAz.has(s.az)) byAz.set(s.az, s.id);
+  for (const s of network.subnets) {
+    if (excluded.has(s.az) || (!o.internal && s.public === false)) continue;
+    if (!byAz.has(s.az)) byAz.set(s.az, s.id);
+  }
   if (byAz.size < 2) {
+    const kind = o.internal ? '' : 'public ';
     throw new UsageError(
-      `a load balancer needs subnets in two availability zones; the recorded network has ${byAz.size} (${[...byAz.keys()].join(', ') || 'none'})`,
+      `a${o.internal ? '' : 'n internet-facing'} load balancer needs ${kind}subnets in two availability zones; the recorded network has ${byAz.size} (${[...byAz.keys()].join(', ') || 'none'})`,
       {
-        hint: 'Pass --subnets with subnets in at least two availability zones.',
+        hint: `Pass --subnets with ${kind}subnets in at least two availability zones${o.internal ? '' : ', or --internal for a load balancer inside the VPC'}.`,
       },
     );
   }

@@ -15,6 +15,8 @@ import {
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import { asOperationError, isAwsError } from '../../aws/errors.js';
+import { NEW_SECURITY_GROUP } from '../../aws/not-yet.js';
+import { retryOn } from '../../aws/retry-on.js';
 import { assertOwned, ec2TagSpec } from '../../aws/tags.js';
 import { missingStep, WaitTimeoutError } from '../../errors.js';
 import { formatElapsed } from '../../util/poll.js';
@@ -110,7 +112,10 @@ async function ensureGroup(
   }
   if (!hasRule(group.IpPermissions ?? [], rule)) {
     try {
-      await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: group.GroupId!, IpPermissions: [rule] }));
+      // Both groups may be seconds old: EC2 can still answer InvalidGroup.NotFound for either.
+      await retryOn(ctx, NEW_SECURITY_GROUP, () =>
+        ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: group.GroupId!, IpPermissions: [rule] })),
+      );
     } catch (e) {
       if (!isAwsError(e, 'InvalidPermission.Duplicate')) throw asOperationError(`authorize ingress on ${name}`, e);
     }

@@ -12,6 +12,8 @@ import {
   type Service,
 } from '@aws-sdk/client-ecs';
 import { asOperationError } from '../../aws/errors.js';
+import { ECS_SERVICE_LINKED_ROLE } from '../../aws/not-yet.js';
+import { retryOn } from '../../aws/retry-on.js';
 import { assertOwned, ecsTags } from '../../aws/tags.js';
 import { missingStep, OperationError, UsageError } from '../../errors.js';
 import { pollUntil } from '../../util/poll.js';
@@ -147,7 +149,9 @@ export async function createService(ctx: StepContext, input: CreateServiceInput 
   };
   let created: Service;
   try {
-    created = (await ctx.aws.ecs.send(new CreateServiceCommand(request))).service!;
+    // Safe to repeat: a refused CreateService created nothing (the role is checked first).
+    created = (await retryOn(ctx, ECS_SERVICE_LINKED_ROLE, () => ctx.aws.ecs.send(new CreateServiceCommand(request))))
+      .service!;
   } catch (e) {
     throw asOperationError(`create ECS service ${name}`, e);
   }

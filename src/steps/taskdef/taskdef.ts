@@ -180,21 +180,36 @@ function toRecord(td: TaskDefinition): TaskDefinitionRecord {
 }
 
 /**
- * Compares what we would register with what ECS holds, ignoring what ECS adds (empty lists,
- * defaults echoed back, read-only fields).
+ * Compares what we would register with what ECS holds, both normalised as ECS stores them: the
+ * defaults real ECS fills in on register (container cpu 0, essential true, port mappings'
+ * protocol tcp and — in bridge mode — host port 0, empty lists) are applied to both sides, and
+ * only the fields a register sets are compared (never compatibilities, requiresAttributes,
+ * registeredAt, revision, status…). Without this every rerun on real ECS registers a revision.
  */
 export function sameContent(input: RegisterTaskDefinitionCommandInput, live: TaskDefinition): boolean {
-  const pick = (td: RegisterTaskDefinitionCommandInput | TaskDefinition) =>
-    canonical({
-      networkMode: td.networkMode ?? 'bridge',
+  const pick = (td: RegisterTaskDefinitionCommandInput | TaskDefinition) => {
+    const networkMode = td.networkMode ?? 'bridge';
+    return canonical({
+      networkMode,
       cpu: td.cpu,
       memory: td.memory,
       taskRoleArn: td.taskRoleArn,
       executionRoleArn: td.executionRoleArn,
       volumes: td.volumes,
       placementConstraints: td.placementConstraints,
-      containerDefinitions: td.containerDefinitions,
+      containerDefinitions: (td.containerDefinitions ?? []).map((c) => ({
+        ...c,
+        cpu: c.cpu ?? 0,
+        essential: c.essential ?? true,
+        environment: [...(c.environment ?? [])].sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '')),
+        portMappings: (c.portMappings ?? []).map((m) => ({
+          ...m,
+          protocol: m.protocol ?? 'tcp',
+          hostPort: m.hostPort ?? (networkMode === 'bridge' ? 0 : m.containerPort),
+        })),
+      })),
     });
+  };
   return JSON.stringify(pick(input)) === JSON.stringify(pick(live));
 }
 

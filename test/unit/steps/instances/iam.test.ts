@@ -13,11 +13,7 @@ import {
   RemoveRoleFromInstanceProfileCommand,
 } from '@aws-sdk/client-iam';
 import { ForeignResourceError } from '../../../../src/errors.js';
-import {
-  deleteInstanceRole,
-  ECS_INSTANCE_POLICY_ARN,
-  ensureInstanceRole,
-} from '../../../../src/steps/instances/iam.js';
+import { deleteInstanceRole, ecsInstancePolicyArn, ensureInstanceRole } from '../../../../src/steps/instances/iam.js';
 import { awsError, awsMock, resetAwsMocks, testContext } from '../../helpers/context.js';
 
 const NAME = 'web-ecs-instance';
@@ -70,7 +66,7 @@ describe('ensureInstanceRole', () => {
     expect(awsMock.iam).toHaveReceivedCommandWith(CreateRoleCommand, { RoleName: NAME, Tags: TAGS });
     expect(awsMock.iam).toHaveReceivedCommandWith(AttachRolePolicyCommand, {
       RoleName: NAME,
-      PolicyArn: ECS_INSTANCE_POLICY_ARN,
+      PolicyArn: ecsInstancePolicyArn('us-east-1'),
     });
     expect(awsMock.iam).toHaveReceivedCommandWith(CreateInstanceProfileCommand, {
       InstanceProfileName: NAME,
@@ -91,7 +87,7 @@ describe('ensureInstanceRole', () => {
     awsMock.iam.on(GetRoleCommand).resolves({ Role: ROLE });
     awsMock.iam
       .on(ListAttachedRolePoliciesCommand)
-      .resolves({ AttachedPolicies: [{ PolicyArn: ECS_INSTANCE_POLICY_ARN }] });
+      .resolves({ AttachedPolicies: [{ PolicyArn: ecsInstancePolicyArn('us-east-1') }] });
     awsMock.iam.on(GetInstanceProfileCommand).resolves({ InstanceProfile: { ...PROFILE, Roles: [ROLE] } });
     const result = await ensureInstanceRole(ctx);
     expect(result).toMatchObject({ outcome: 'unchanged' });
@@ -127,7 +123,7 @@ describe('deleteInstanceRole', () => {
     awsMock.iam.on(GetRoleCommand).resolves({ Role: ROLE });
     awsMock.iam
       .on(ListAttachedRolePoliciesCommand)
-      .resolves({ AttachedPolicies: [{ PolicyArn: ECS_INSTANCE_POLICY_ARN }] });
+      .resolves({ AttachedPolicies: [{ PolicyArn: ecsInstancePolicyArn('us-east-1') }] });
     awsMock.iam.on(RemoveRoleFromInstanceProfileCommand).callsFake(async () => void order.push('remove role'));
     awsMock.iam.on(DeleteInstanceProfileCommand).callsFake(async () => void order.push('delete profile'));
     awsMock.iam.on(DetachRolePolicyCommand).callsFake(async () => void order.push('detach'));

@@ -182,7 +182,7 @@ describe('deleteSecurityGroup: DependencyViolation', () => {
 
 describe('terminateInstances', () => {
   it('counts IDs AWS no longer knows as terminated and terminates the rest', async () => {
-    const { ctx } = testContext();
+    const { ctx, report } = testContext();
     awsMock.ec2.on(TerminateInstancesCommand, { InstanceIds: IDS }).rejects(awsError('InvalidInstanceID.NotFound'));
     awsMock.ec2
       .on(TerminateInstancesCommand, { InstanceIds: [IDS[0]!] })
@@ -192,7 +192,23 @@ describe('terminateInstances', () => {
       .on(DescribeInstancesCommand)
       .resolves({ Reservations: [{ Instances: [ec2Instance(IDS[1]!, 'terminated')] }] });
     await terminateInstances(ctx, IDS);
-    expect(awsMock.ec2).toHaveReceivedCommandTimes(TerminateInstancesCommand, 3);
+    // The whole list is retried for 30 s first (a just-launched instance is not visible at once),
+    // visibly, then the IDs one by one; the one AWS still does not know counts as gone.
+    const calls = awsMock.ec2.commandCalls(TerminateInstancesCommand).map((c) => c.args[0].input.InstanceIds);
+    expect(calls.filter((ids) => ids?.length === 2).length).toBeGreaterThan(2);
+    expect(calls.slice(-2)).toEqual([[IDS[0]], [IDS[1]]]);
+    expect(report.lines.some((l) => /instance not yet visible to EC2 \(InvalidInstanceID.NotFound/.test(l))).toBe(true);
+  });
+
+  it('retries a just-launched instance EC2 does not know yet instead of taking it for gone', async () => {
+    const { ctx } = testContext();
+    awsMock.ec2.on(TerminateInstancesCommand).rejectsOnce(awsError('InvalidInstanceID.NotFound')).resolves({});
+    awsMock.ec2
+      .on(DescribeInstancesCommand)
+      .resolves({ Reservations: [{ Instances: IDS.map((id) => ec2Instance(id, 'terminated')) }] });
+    await terminateInstances(ctx, IDS);
+    const calls = awsMock.ec2.commandCalls(TerminateInstancesCommand).map((c) => c.args[0].input.InstanceIds);
+    expect(calls).toEqual([IDS, IDS]);
   });
 });
 

@@ -133,8 +133,20 @@ describe('lb create', () => {
     awsMock.ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: VPC, IsDefault: true }] });
     awsMock.ec2.on(DescribeSubnetsCommand).resolves({
       Subnets: [
-        { SubnetId: 'subnet-0000000000000000c', AvailabilityZone: 'us-east-1a', VpcId: VPC, DefaultForAz: true },
-        { SubnetId: SUBNETS[1]!.id, AvailabilityZone: 'us-east-1b', VpcId: VPC, DefaultForAz: true },
+        {
+          SubnetId: 'subnet-0000000000000000c',
+          AvailabilityZone: 'us-east-1a',
+          VpcId: VPC,
+          DefaultForAz: true,
+          MapPublicIpOnLaunch: true,
+        },
+        {
+          SubnetId: SUBNETS[1]!.id,
+          AvailabilityZone: 'us-east-1b',
+          VpcId: VPC,
+          DefaultForAz: true,
+          MapPublicIpOnLaunch: true,
+        },
       ],
     });
     awsMock.ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });

@@ -238,7 +238,7 @@ describe('ensureLogGroup', () => {
     awsMock.logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
     awsMock.logs.on(CreateLogGroupCommand).rejects(awsError('LimitExceededException', 'Resource limit exceeded.'));
     await expect(ensureLogGroup(ctx, { name: '/ecs/web', retentionDays: 7 })).rejects.toThrow(
-      'create log group /ecs/web: LimitExceededException: Resource limit exceeded.',
+      'create log group /ecs/web: account quota reached: LimitExceededException: Resource limit exceeded.',
     );
   });
 });

@@ -1,0 +1,89 @@
+/**
+ * Teardown on a real account, reproduced by the strict-AWS proxy in front of a live moto:
+ * DeleteCluster refused while ECS still counts just-deregistered instances; DeleteTargetGroup
+ * refused while the deleted load balancer's listener lets go (bounded by --wait-timeout, not a
+ * fixed minute); TerminateInstances told a just-launched instance does not exist yet.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliOptions } from '../harness/cli.js';
+import { verifyClients, type VerifyClients } from '../harness/aws.js';
+import { counts, EMPTY, inventory } from '../harness/inventory.js';
+import { FAST, IMAGE, startUpWorld, type UpWorld } from '../harness/standins.js';
+import {
+  answeredByRule,
+  clusterKeepsInstances,
+  newInstanceNotVisible,
+  startStrictProxy,
+  targetGroupKeepsListener,
+  type Rule,
+  type StrictProxy,
+} from '../harness/strict/index.js';
+
+let world: UpWorld;
+let aws: VerifyClients;
+let proxy: StrictProxy | undefined;
+
+beforeAll(async () => {
+  world = await startUpWorld();
+  aws = verifyClients(world.moto.endpoint);
+});
+afterAll(async () => {
+  await proxy?.close();
+  await world?.stop();
+});
+
+async function strict(rules: Rule[]): Promise<CliOptions> {
+  await proxy?.close();
+  proxy = await startStrictProxy(world.moto.endpoint, rules);
+  return {
+    cwd: await mkdtemp(join(tmpdir(), 'ecsctl-strict-')),
+    endpoint: proxy.endpoint,
+    env: FAST,
+    timeoutMs: 170_000,
+  };
+}
+const callsOf = (op: string) => proxy!.calls.filter((c) => c.operation === op).length;
+
+describe('(9) teardown timing', () => {
+  it('DeleteCluster refused (ClusterContainsContainerInstancesException) just after deregistration: down waits and retries', async () => {
+    // Refused twice, however long the instances took to terminate on this machine.
+    const opts = await strict([clusterKeepsInstances({ windowMs: 600_000, times: 2 })]);
+    const up = await runCli(['up', '--name', 'drain', '--image', IMAGE], opts);
+    expect(up.code, up.stderr.slice(-2000)).toBe(0);
+    const down = await runCli(['down', '--yes'], opts);
+    expect(down.code, down.stderr.slice(-2000)).toBe(0);
+    expect(answeredByRule(proxy!.calls)['ecs-cluster-keeps-instances']).toBe(2);
+    expect(counts(await inventory(aws))).toEqual(EMPTY);
+  }, 180_000);
+
+  it("the target group's ResourceInUse retry is bounded by --wait-timeout: exit 4 naming it, and a later down finishes", async () => {
+    const opts = await strict([targetGroupKeepsListener({ windowMs: 600_000 })]);
+    const up = await runCli(['up', '--name', 'tgwait', '--image', IMAGE], opts);
+    expect(up.code, up.stderr.slice(-2000)).toBe(0);
+    const down = await runCli(['down', '--yes', '--wait-timeout', '3s'], opts);
+    expect(down.code, down.stderr.slice(-2000)).toBe(4);
+    expect(down.stderr).toMatch(/target group tgwait-tg is still in use/);
+    // ~3 s of retries every 0.3 s (3 s × ECSCTL_POLL_SCALE 0.1), not a fixed minute's worth.
+    console.log(`DeleteTargetGroup attempts within --wait-timeout 3s: ${callsOf('DeleteTargetGroup')}`);
+    expect(callsOf('DeleteTargetGroup')).toBeLessThan(30);
+    proxy!.setEnabled(false);
+    const again = await runCli(['down', '--yes'], opts);
+    expect(again.code, again.stderr.slice(-2000)).toBe(0);
+    expect(counts(await inventory(aws))).toEqual(EMPTY);
+  }, 180_000);
+});
+
+describe('(2) a just-launched instance is not yet known to the calls that name it', () => {
+  it('down right after up terminates every instance (InvalidInstanceID.NotFound is retried, not taken for "gone")', async () => {
+    const opts = await strict([newInstanceNotVisible({ windowMs: 600_000, times: 2 })]);
+    const up = await runCli(['up', '--name', 'young', '--image', IMAGE], opts);
+    expect(up.code, up.stderr.slice(-2000)).toBe(0);
+    const down = await runCli(['down', '--yes'], opts);
+    expect(down.code, down.stderr.slice(-2000)).toBe(0);
+    expect(answeredByRule(proxy!.calls)['ec2-new-instance-not-visible']).toBe(2);
+    expect(counts(await inventory(aws))).toEqual(EMPTY);
+  }, 180_000);
+});

@@ -1,0 +1,117 @@
+/**
+ * The strict-AWS proxy: sits in front of moto and applies rules (rules.ts, shapes.ts) that make
+ * moto answer as a real account does where it is lenient. A rule's `before` answers a call in
+ * the service's own wire format without forwarding it (AWS refused it); its `after` sees moto's
+ * answer and may rewrite it. Every call is kept, with the rule that answered it, so tests can
+ * count what ecsctl sent and what the rules did.
+ */
+import { createServer, request, type Server } from 'node:http';
+import { operationOf } from '../proxy.js';
+import type { Rule, StrictCall } from './rule.js';
+import { paramsOf } from './wire.js';
+
+export interface StrictProxy {
+  readonly endpoint: string;
+  readonly calls: StrictCall[];
+  readonly rules: readonly Rule[];
+  /** Switch every rule off (e.g. to read back through the proxy) or on. */
+  setEnabled(on: boolean): void;
+  close(): Promise<void>;
+}
+
+export function regionOf(authorization: string): string {
+  return /Credential=[^/]+\/\d+\/([^/]+)\//.exec(authorization)?.[1] ?? 'us-east-1';
+}
+
+export async function startStrictProxy(
+  target: string,
+  rules: readonly Rule[],
+  clock: () => number = Date.now,
+): Promise<StrictProxy> {
+  const upstream = new URL(target);
+  const calls: StrictCall[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const text = body.toString();
+      const op = operationOf(req.headers, text);
+      const call: StrictCall = {
+        service: op.service,
+        operation: op.operation,
+        region: regionOf(String(req.headers.authorization ?? '')),
+        params: paramsOf(op.service, text),
+        body: text,
+        at: clock(),
+      };
+      calls.push(call);
+      for (const r of rules) {
+        const d = r.enabled ? r.before?.(call, clock()) : undefined;
+        if (d?.kind === 'respond') {
+          call.answeredBy = r.id;
+          res.writeHead(d.status, { 'content-type': 'application/json', ...d.headers });
+          res.end(d.body);
+          return;
+        }
+      }
+      const fwd = request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: upstream.host },
+        },
+        (up) => {
+          const parts: Buffer[] = [];
+          up.on('data', (c: Buffer) => parts.push(c));
+          up.on('end', () => {
+            let out = Buffer.concat(parts);
+            const headers = { ...up.headers };
+            for (const r of rules) {
+              if (!r.after) continue;
+              const changed = r.after(call, up.statusCode ?? 0, out.toString(), clock());
+              if (typeof changed === 'string') {
+                out = Buffer.from(changed);
+                delete headers['transfer-encoding'];
+                delete headers['content-md5'];
+                delete headers['x-amz-crc32'];
+                headers['content-length'] = String(out.length);
+              }
+            }
+            res.writeHead(up.statusCode ?? 502, headers);
+            res.end(out);
+          });
+        },
+      );
+      fwd.on('error', () => {
+        res.writeHead(502);
+        res.end();
+      });
+      fwd.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    calls,
+    rules,
+    setEnabled(on) {
+      for (const r of rules) r.enabled = on;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Calls a rule answered, by rule id: "what the strict account did to this run". */
+export function answeredByRule(calls: readonly StrictCall[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of calls) if (c.answeredBy) out[c.answeredBy] = (out[c.answeredBy] ?? 0) + 1;
+  return out;
+}
