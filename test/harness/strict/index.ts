@@ -16,9 +16,7 @@ import type { Rule } from './rule.js';
 
 export * from './rules.js';
 export * from './proxy.js';
-export type { Limits, Rule, StrictCall } from './rule.js';
-export { awsError, protocolOf } from './wire.js';
-export { partitionOfRegion } from './shapes.js';
+export type { Rule, StrictCall } from './rule.js';
 
 /** Every recoverable behaviour at once, seeded. */
 export function recoverable(seed = 15): Rule[] {
