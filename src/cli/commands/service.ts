@@ -89,10 +89,19 @@ export function registerService(program: Command): void {
     .action(async (opts: CreateOptions, cmd: Command) => {
       await runCommand(globalsOf(cmd), {
         command: 'service create',
-        services: ['ecs', 'elb'],
+        services: ['ecs', 'elb', 'ec2', 'ecr'],
         mutates: true,
         run: async (ctx) => {
           const steps = await import('../../steps/service/service.js');
+          // The recorded task definition runs the recorded image: refuse one the instances cannot run.
+          const st = ctx.state.current;
+          if (!opts.taskdef && st.cluster && st.taskDefinition) {
+            const { checkImageArchitecture } = await import('../../steps/image/arch-check.js');
+            const { DEFAULT_INSTANCE_TYPE } = await import('../../steps/instances/arch.js');
+            await checkImageArchitecture(ctx, {
+              instanceType: ctx.state.current.instances?.type ?? DEFAULT_INSTANCE_TYPE,
+            });
+          }
           const timeoutMs = opts.waitTimeout ?? WAIT_TIMEOUT_MS;
           const result = await steps.createService(ctx, {
             name: opts.serviceName,
