@@ -94,14 +94,7 @@ export function registerService(program: Command): void {
         run: async (ctx) => {
           const steps = await import('../../steps/service/service.js');
           // The recorded task definition runs the recorded image: refuse one the instances cannot run.
-          const st = ctx.state.current;
-          if (!opts.taskdef && st.cluster && st.taskDefinition) {
-            const { checkImageArchitecture } = await import('../../steps/image/arch-check.js');
-            const { DEFAULT_INSTANCE_TYPE } = await import('../../steps/instances/arch.js');
-            await checkImageArchitecture(ctx, {
-              instanceType: ctx.state.current.instances?.type ?? DEFAULT_INSTANCE_TYPE,
-            });
-          }
+          if (!opts.taskdef) await (await import('../../steps/image/arch-check.js')).checkBeforeServiceCreate(ctx);
           const timeoutMs = opts.waitTimeout ?? WAIT_TIMEOUT_MS;
           const result = await steps.createService(ctx, {
             name: opts.serviceName,

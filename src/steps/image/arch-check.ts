@@ -14,7 +14,7 @@ import { getRegistryAuth } from '../../docker/ecr-auth.js';
 import { MANIFEST_TYPES, registryBaseUrl } from '../../docker/registry.js';
 import type { State } from '../../state/schema.js';
 import type { StepContext } from '../context.js';
-import { architectureOfPlatform, instanceArchitecture, platformFor } from '../instances/arch.js';
+import { architectureOfPlatform, DEFAULT_INSTANCE_TYPE, instanceArchitecture, platformFor } from '../instances/arch.js';
 import { repositoryOf } from './image.js';
 
 export interface ArchitectureCheck {
@@ -58,6 +58,16 @@ export async function checkImageArchitecture(
     );
   }
   return { outcome: 'matches', imagePlatform: platform, detail: `${platform} on ${o.instanceType}` };
+}
+
+/**
+ * `service create` with the recorded task definition: the check above, once its own inputs are
+ * recorded (a missing cluster or task definition is the step's exit 2, before any call).
+ */
+export async function checkBeforeServiceCreate(ctx: StepContext): Promise<void> {
+  const st = ctx.state.current;
+  if (!st.cluster || !st.taskDefinition) return;
+  await checkImageArchitecture(ctx, { instanceType: st.instances?.type ?? DEFAULT_INSTANCE_TYPE });
 }
 
 type Image = NonNullable<State['image']>;
