@@ -6,6 +6,11 @@ import { UsageError } from '../errors.js';
 import type { BuildContext } from './context.js';
 import type { TagChoice } from './tag.js';
 
+/** DOCKER_HOST is checked at once (exit 2); the engine is asked only when a step needs it. */
+export async function checkEngineAddress(): Promise<void> {
+  (await import('./engine.js')).checkDockerHost();
+}
+
 /** Connects to the engine only when a step needs it (no repository recorded → exit 2 first). */
 export async function engineProvider() {
   return (await import('./engine.js')).connectEngine();

@@ -4,13 +4,28 @@
  * looks for /var/run/docker.sock and then ~/.docker/run/docker.sock.
  */
 import type Dockerode from 'dockerode';
-import { OperationError } from '../errors.js';
+import { OperationError, UsageError } from '../errors.js';
 
 export type Engine = Dockerode;
 
 /** Where the engine is expected, for messages: DOCKER_HOST or the default socket. */
 export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
   return env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+}
+
+/**
+ * DOCKER_HOST needs a scheme. Without one ("/run/user/1000/docker.sock", what some guides print),
+ * dockerode reads it as a TCP host and the user sees ECONNREFUSED on localhost. Checked before the
+ * state, the engine or any AWS call (exit 2).
+ */
+export function checkDockerHost(env: NodeJS.ProcessEnv = process.env): void {
+  const value = env.DOCKER_HOST;
+  if (!value || /^(unix|tcp|npipe|ssh|http|https):\/\//.test(value)) return;
+  const fix = value.startsWith('/') ? `unix://${value}` : `tcp://${value}`;
+  throw new UsageError(
+    `DOCKER_HOST ${JSON.stringify(value)} has no scheme (unix://, tcp://, npipe:// or ssh://); did you mean ${fix}?`,
+    { hint: `export DOCKER_HOST=${fix}, or unset DOCKER_HOST to use the default socket.` },
+  );
 }
 
 const NOT_THERE = new Set([
@@ -33,6 +48,7 @@ const NOT_THERE = new Set([
 export async function connectEngine(options: { timeoutMs?: number } = {}): Promise<Engine> {
   // dockerode reads DOCKER_HOST (and DOCKER_TLS_VERIFY, DOCKER_CERT_PATH) from process.env itself.
   const env = process.env;
+  checkDockerHost(env);
   const where = engineAddress(env);
   let engine: Engine;
   try {

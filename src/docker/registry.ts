@@ -6,7 +6,7 @@
  */
 import type { RegistryAuth } from './ecr-auth.js';
 
-const MANIFEST_TYPES = [
+export const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',
   'application/vnd.docker.distribution.manifest.list.v2+json',
   'application/vnd.oci.image.manifest.v1+json',

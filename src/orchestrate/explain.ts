@@ -65,7 +65,11 @@ export function upEquivalents(id: UpTaskId, s: UpSettings, state: State): string
         `aws ecs list-container-instances --cluster ${n}   (until ${s.instanceCount} have registered)`,
       ];
     case 'build':
-      return s.image ? [] : [`docker build -t ${repoUri}:<tag> -f ${s.dockerfile} ${s.context}`];
+      return s.image
+        ? []
+        : [
+            `docker build -t ${repoUri}:<tag>${s.platform ? ` --platform ${s.platform}` : ''} -f ${s.dockerfile} ${s.context}`,
+          ];
     case 'push':
       return s.image
         ? []

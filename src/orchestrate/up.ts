@@ -64,7 +64,7 @@ const SERVICES: Record<UpTaskId, readonly ServiceName[]> = {
   build: ['ecr'],
   push: ['ecr'],
   taskdef: ['ecs', 'logs'],
-  service: ['ecs', 'elb'],
+  service: ['ecs', 'elb', 'ec2', 'ecr'],
   rollout: ['ecs', 'elb'],
 };
 
@@ -90,7 +90,7 @@ export function upPlan(s: UpSettings): PlannedTask[] {
       'ami',
       'network',
     ]),
-    t('build', building ? 'docker build' : 'image (given with --image)', ['repo']),
+    t('build', building ? `docker build${s.platform ? ` ${s.platform}` : ''}` : 'image (given with --image)', ['repo']),
     t('push', building ? 'docker push' : 'image push (skipped)', ['build']),
     t('taskdef', 'log group and task definition', ['build']),
     t('service', `service (${s.desiredCount} tasks)`, ['cluster', 'taskdef', 'listener', 'push', 'instances']),
@@ -208,6 +208,9 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
     service: async (c) => {
       const { createService } = await import('../steps/service/service.js');
       const { updateService } = await import('../steps/service/update.js');
+      const { checkImageArchitecture } = await import('../steps/image/arch-check.js');
+      // Refused here, in one line, rather than by ECS task after task ("exec format error").
+      await checkImageArchitecture(c, { instanceType: c.state.current.instances?.type ?? s.instanceType });
       const live = c.state.current.service;
       // A recorded service is converged in place (scale, new revision, attach the target group);
       // otherwise it is created. Either way the rollout starts from the returned reference.

@@ -3,7 +3,7 @@
  * A step command adds a shared declaration with its own help text where its meaning differs
  * (`service update --desired-count`: "default: unchanged"); the validator stays the same.
  */
-import { registryAddress } from '../docker/inputs.js';
+import { platform, registryAddress } from '../docker/inputs.js';
 import * as v from '../util/validate.js';
 import { LB_DEFAULTS, UP_DEFAULTS, WAIT_TIMEOUT_MS } from './defaults.js';
 import { optional, setting, type SettingsOf } from './schema.js';
@@ -60,14 +60,14 @@ export const SHARED = {
 export const UP_SCHEMA = {
   context: setting({
     flag: '--context <dir>',
-    help: `Build context for the image (default: ${UP_DEFAULTS.context}).`,
+    help: `Build context for the image, remembered in the state (default: the last build's, else ${UP_DEFAULTS.context}).`,
     parse: (x: string) => x,
     json: 'string',
     default: UP_DEFAULTS.context,
   }),
   dockerfile: setting({
     flag: '--dockerfile <path>',
-    help: `Dockerfile inside the context (default: ${UP_DEFAULTS.dockerfile}).`,
+    help: `Dockerfile inside the context, remembered in the state (default: the last build's, else ${UP_DEFAULTS.dockerfile}).`,
     parse: (x: string) => x,
     json: 'string',
     default: UP_DEFAULTS.dockerfile,
@@ -90,6 +90,12 @@ export const UP_SCHEMA = {
     parse: registryAddress,
     json: 'string',
   }),
+  platform: optional({
+    flag: '--platform <os/arch>',
+    help: "Platform to build the image for; one the instances cannot run is refused (default: the instances' platform: linux/arm64 for Graviton types such as t4g.small, linux/amd64 otherwise).",
+    parse: platform,
+    json: 'string',
+  }),
   instanceCount: setting({
     flag: '--instance-count <n>',
     help: `Number of EC2 container instances, 1-20 (default: ${UP_DEFAULTS.instanceCount}).`,
@@ -99,7 +105,7 @@ export const UP_SCHEMA = {
   }),
   instanceType: setting({
     flag: '--instance-type <type>',
-    help: `EC2 instance type; Graviton types get the arm64 AMI (default: ${UP_DEFAULTS.instanceType}).`,
+    help: `EC2 instance type; Graviton types get the arm64 AMI and an arm64 image (default: the recorded instances' type, else ${UP_DEFAULTS.instanceType}).`,
     parse: v.instanceType,
     json: 'string',
     default: UP_DEFAULTS.instanceType,

@@ -26,6 +26,25 @@ export const StateSchema = z.looseObject({
       digest: z.string().optional(),
       /** Where it was pushed when that was not the ECR hostname (`--registry`). */
       registry: z.string().optional(),
+      /** os/arch of the pushed image as its registry reports it, once checked for this digest. */
+      platform: z.string().optional(),
+    })
+    .optional(),
+  /**
+   * What `image build` (or `up`) last built: a local image, not an AWS resource. `image push`,
+   * `image run` and `up` take their defaults from it. Optional: state files written before it
+   * existed load unchanged.
+   */
+  build: z
+    .looseObject({
+      /** The local reference `<repositoryUri>:<tag>`. */
+      ref: id,
+      tag: id,
+      imageId: z.string().optional(),
+      platform: z.string().optional(),
+      /** Absolute path of the context directory, and the Dockerfile inside it. */
+      context: z.string().optional(),
+      dockerfile: z.string().optional(),
     })
     .optional(),
   cluster: z.looseObject({ name: id, arn: id }).optional(),

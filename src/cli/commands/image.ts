@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import * as v from '../../util/validate.js';
 import * as inputs from '../../docker/inputs.js';
-import { chooseTag, engineProvider } from '../../docker/choose.js';
+import { checkEngineAddress, chooseTag, engineProvider } from '../../docker/choose.js';
 import { collect, examples, globalsOf, parser, runCommand } from './common.js';
 
 const TAG_RULE = `
@@ -10,22 +10,23 @@ Default tag (when --tag is not given), the same on every machine and never "late
                 committed and unchanged (nothing untracked, modified or git-ignored is sent);
   ctx-<12 hex>  otherwise, the start of a sha256 over the sent files' paths and contents
                 (files excluded by .dockerignore do not count).
-push and run compute it again from --context, so they find what build built.`;
+build records what it built in the state; push and run take that image, unless --tag names
+another or --context asks to compute the tag again from that directory.`;
 
 interface BuildOptions {
   context: string;
   dockerfile: string;
   tag?: string;
   buildArg?: [string, string][];
-  platform: string;
+  platform?: string;
 }
 interface PushOptions {
-  context: string;
+  context?: string;
   tag?: string;
   registry?: string;
 }
 interface RunOptions {
-  context: string;
+  context?: string;
   tag?: string;
   port: number;
   path: string;
@@ -60,9 +61,8 @@ export function registerImage(program: Command): void {
     )
     .option(
       '--platform <os/arch>',
-      'Platform to build for; ECS container instances of the walkthrough are x86_64.',
+      "Platform to build for; one the stack's instances cannot run is refused (default: the instances' platform: linux/arm64 for Graviton types such as t4g.small, linux/amd64 for x86 types such as the default t3.small).",
       parser(inputs.platform, '--platform'),
-      'linux/amd64',
     )
     .addHelpText(
       'after',
@@ -72,22 +72,22 @@ export function registerImage(program: Command): void {
       const { readContext } = await import('../../docker/context.js');
       // The context and the Dockerfile are checked (exit 2) before the state, AWS or the engine.
       const context = await readContext(opts.context, opts.dockerfile);
+      await checkEngineAddress();
       const tag = await chooseTag(opts.tag, opts.context, context);
       await runCommand(globalsOf(cmd), {
         command: 'image build',
         services: [],
-        mutates: false,
+        // It records the build in the state.
+        mutates: true,
         run: async (ctx) => {
-          const steps = await import('../../steps/image/image.js');
-          return steps.buildImage(ctx, engineProvider, {
-            context,
-            tag,
-            buildArgs: opts.buildArg,
-            platform: opts.platform,
-          });
+          const { choosePlatform } = await import('../../steps/image/platform.js');
+          // Checked before the engine is asked anything (exit 2).
+          const platform = choosePlatform({ flag: opts.platform, instanceType: ctx.state.current.instances?.type });
+          const { buildImage } = await import('../../steps/image/build.js');
+          return buildImage(ctx, engineProvider, { context, tag, buildArgs: opts.buildArg, platform });
         },
         render: (r) =>
-          `built ${r.image} (tag from ${r.tagRule === 'flag' ? '--tag' : r.tagRule === 'git' ? 'the git commit' : 'the context content'}, ${r.files} files, ${r.seconds}s)`,
+          `built ${r.image} for ${r.platform} (${r.platformWhy}; tag from ${r.tagRule === 'flag' ? '--tag' : r.tagRule === 'git' ? 'the git commit' : 'the context content'}, ${r.files} files, ${r.seconds}s)`,
       });
     });
 
@@ -98,10 +98,13 @@ export function registerImage(program: Command): void {
     )
     .option(
       '--tag <tag>',
-      'Tag to push (default: the tag `image build` gives the --context, see below).',
+      'Tag to push (default: the image `image build` recorded in the state, see below).',
       parser(v.imageTag, '--tag'),
     )
-    .option('--context <dir>', 'Context the default tag is computed from.', '.')
+    .option(
+      '--context <dir>',
+      'Push the image built from this directory: its tag is computed again (default: the recorded build, else .).',
+    )
     .option(
       '--registry <HOST:PORT>',
       "Push to this registry instead of the ECR hostname, with the same ECR-issued credentials, e.g. an emulator's local registry; the state still records the ECR URI (default: env ECSCTL_REGISTRY, else ECR).",
@@ -114,13 +117,19 @@ export function registerImage(program: Command): void {
         (process.env.ECSCTL_REGISTRY
           ? inputs.registryAddress(process.env.ECSCTL_REGISTRY, 'ECSCTL_REGISTRY')
           : undefined);
-      const tag = (await chooseTag(opts.tag, opts.context)).tag;
+      await checkEngineAddress();
+      const tag = await explicitTag(opts);
       await runCommand(globalsOf(cmd), {
         command: 'image push',
         services: ['ecr'],
         mutates: true,
-        run: async (ctx) =>
-          (await import('../../steps/image/image.js')).pushImage(ctx, engineProvider, { tag, registry }),
+        run: async (ctx, g) =>
+          (await import('../../steps/image/image.js')).pushImage(ctx, engineProvider, {
+            tag,
+            defaultTag,
+            registry,
+            endpoint: g.endpoint,
+          }),
         render: (r) =>
           `${r.outcome}: ${r.pushedTo}@${r.digest}${r.registry ? `\n  recorded as ${r.image} (the task definition's image)` : ''}`,
       });
@@ -133,10 +142,13 @@ export function registerImage(program: Command): void {
     )
     .option(
       '--tag <tag>',
-      'Tag to run (default: the tag `image build` gives the --context, see below).',
+      'Tag to run (default: the image `image build` recorded in the state, see below).',
       parser(v.imageTag, '--tag'),
     )
-    .option('--context <dir>', 'Context the default tag is computed from.', '.')
+    .option(
+      '--context <dir>',
+      'Run the image built from this directory: its tag is computed again (default: the recorded build, else .).',
+    )
     .option(
       '--port <port>',
       'Port the app listens on, given to it as $PORT and probed on 127.0.0.1.',
@@ -160,7 +172,8 @@ export function registerImage(program: Command): void {
       `${TAG_RULE}\n${examples('image run', 'image run --tag v0.1 --network host --port 8080 --path /info')}`,
     )
     .action(async (opts: RunOptions, cmd: Command) => {
-      const tag = (await chooseTag(opts.tag, opts.context)).tag;
+      await checkEngineAddress();
+      const tag = await explicitTag(opts);
       await runCommand(globalsOf(cmd), {
         command: 'image run',
         services: [],
@@ -168,6 +181,7 @@ export function registerImage(program: Command): void {
         run: async (ctx) =>
           (await import('../../steps/image/run.js')).runImage(ctx, engineProvider, {
             tag,
+            defaultTag,
             port: opts.port,
             path: opts.path,
             network: opts.network,
@@ -199,4 +213,15 @@ export function registerImage(program: Command): void {
               ].join('\n'),
       });
     });
+}
+
+/** --tag, or the tag an explicit --context computes to; undefined: the recorded build decides. */
+async function explicitTag(opts: { tag?: string; context?: string }): Promise<string | undefined> {
+  if (opts.tag !== undefined || opts.context === undefined) return opts.tag;
+  return (await chooseTag(undefined, opts.context)).tag;
+}
+
+/** For a state with no build record (written before builds were recorded): the tag of ".". */
+async function defaultTag(): Promise<string> {
+  return (await chooseTag(undefined, '.')).tag;
 }

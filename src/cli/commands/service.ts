@@ -89,10 +89,12 @@ export function registerService(program: Command): void {
     .action(async (opts: CreateOptions, cmd: Command) => {
       await runCommand(globalsOf(cmd), {
         command: 'service create',
-        services: ['ecs', 'elb'],
+        services: ['ecs', 'elb', 'ec2', 'ecr'],
         mutates: true,
         run: async (ctx) => {
           const steps = await import('../../steps/service/service.js');
+          // The recorded task definition runs the recorded image: refuse one the instances cannot run.
+          if (!opts.taskdef) await (await import('../../steps/image/arch-check.js')).checkBeforeServiceCreate(ctx);
           const timeoutMs = opts.waitTimeout ?? WAIT_TIMEOUT_MS;
           const result = await steps.createService(ctx, {
             name: opts.serviceName,

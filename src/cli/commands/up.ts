@@ -35,21 +35,27 @@ export function registerUp(program: Command): void {
         settings.registry ??
         (process.env.ECSCTL_REGISTRY ? registryAddress(process.env.ECSCTL_REGISTRY, 'ECSCTL_REGISTRY') : undefined);
       const { runUp, upDryRun, renderUpDryRun } = await import('../../orchestrate/up-command.js');
+      const { resolveGlobals } = await import('../../globals.js');
+      const upImage = await import('../../orchestrate/up-image.js');
+      // The remembered context and the platform, checked (exit 2) before the lock or any AWS call.
+      const given = (k: keyof typeof flags) => flags[k] !== undefined || settings.fromFile.includes(k);
+      const { statePath, endpoint } = resolveGlobals(globals);
+      const resolved = await upImage.rememberImageSource(statePath, { ...settings, registry }, given);
       if (opts.dryRun)
         return runCommand(globals, {
           command: 'up --dry-run',
-          local: (g) => upDryRun(g, { ...settings, registry }),
+          local: (g) => upDryRun(g, resolved),
           render: renderUpDryRun,
         });
       // The context and tag are checked before the lock, the state or any AWS call.
-      const image = await (await import('../../orchestrate/up-image.js')).prepareImage({ ...settings, registry });
+      const image = await upImage.prepareImage(resolved, { endpoint });
       await runCommand(globals, {
         command: 'up',
         services: ['ec2', 'elb', 'ecr', 'ecs', 'iam', 'ssm', 'logs'],
         mutates: true,
         createsStack: true,
         clientsPerTask: true,
-        run: (ctx, _g, io) => runUp(ctx, io.progress(), { ...settings, registry }, image),
+        run: (ctx, _g, io) => runUp(ctx, io.progress(), resolved, image),
         render: (r) => r.summary,
       });
     });

@@ -2,29 +2,21 @@
  * The image (walkthrough: `docker build`, `docker tag`, `aws ecr get-login`, `docker push`),
  * through the Docker Engine API with dockerode — no docker CLI.
  *
- * build records nothing in the state (nothing exists remotely yet); push records the image the
- * task definition should run — `<repositoryUri>:<tag>` and its digest — the moment the registry
- * confirms it. A failed build or push (an in-band error line) fails the step with the Engine's
+ * build (build.ts) records the local image it made; push takes that record (or --tag) and
+ * records the image the task definition should run — `<repositoryUri>:<tag>` and its digest —
+ * the moment the registry confirms it. A failed build or push (an in-band error line) fails the step with the Engine's
  * own text; the ECR password never appears in the state, a progress line or an error.
  */
 import { DescribeImagesCommand, paginateDescribeImages, type ECRClient, type ImageDetail } from '@aws-sdk/client-ecr';
 import { asOperationError, isAwsError } from '../../aws/errors.js';
 import { missingStep, OperationError, UsageError } from '../../errors.js';
-import type { BuildContext } from '../../docker/context.js';
 import { getRegistryAuth, scrub, type RegistryAuth } from '../../docker/ecr-auth.js';
-import { engineMessage, isNotFound, type Engine } from '../../docker/engine.js';
-import {
-  buildStep,
-  builtImageId,
-  followStream,
-  LayerProgress,
-  pushResult,
-  StreamFailure,
-} from '../../docker/progress.js';
+import { engineMessage, type Engine } from '../../docker/engine.js';
+import { followStream, LayerProgress, pushResult, StreamFailure } from '../../docker/progress.js';
 import { remoteDigest } from '../../docker/registry.js';
-import type { TagChoice } from '../../docker/tag.js';
+import { findLocalImage, type LocalImageInput } from './local.js';
 import type { State } from '../../state/schema.js';
-import { stackOf, type StepContext } from '../context.js';
+import type { StepContext } from '../context.js';
 
 /** Connects when first needed, so state checks (exit 2) come before engine checks (exit 1). */
 export type EngineProvider = () => Promise<Engine>;
@@ -35,74 +27,11 @@ export function repositoryOf(state: State): NonNullable<State['repository']> {
   return repo;
 }
 
-export interface BuildInput {
-  readonly context: BuildContext;
-  readonly tag: TagChoice;
-  readonly buildArgs?: readonly (readonly [string, string])[];
-  readonly platform?: string;
-}
-
-export interface BuildResult {
-  /** `<repositoryUri>:<tag>`, the local name of the built image. */
-  readonly image: string;
-  readonly tag: string;
-  readonly tagRule: TagChoice['rule'];
-  readonly imageId?: string;
-  readonly files: number;
-  readonly seconds: number;
-}
-
-/** Packs the context, streams the build and tags `<repositoryUri>:<tag>`. Records nothing. */
-export async function buildImage(ctx: StepContext, engine: EngineProvider, input: BuildInput): Promise<BuildResult> {
-  const repo = repositoryOf(ctx.state.current);
-  const docker = await engine();
-  const image = `${repo.uri}:${input.tag.tag}`;
-  const started = ctx.now();
-  const { packContext } = await import('../../docker/context.js');
-  const events = await ctx.report.step(`build ${image}`, async (update) => {
-    const tar = await packContext(input.context);
-    let stream: NodeJS.ReadableStream;
-    try {
-      stream = await docker.buildImage(tar, {
-        t: image,
-        dockerfile: input.context.dockerfile,
-        // The classic builder: its progress is text lines; BuildKit's is protobuf in `aux`.
-        version: '1',
-        rm: true,
-        forcerm: true,
-        labels: { 'io.ecsctl.stack': stackOf(ctx) },
-        ...(input.buildArgs?.length ? { buildargs: Object.fromEntries(input.buildArgs) } : {}),
-        ...(input.platform ? { platform: input.platform } : {}),
-        ...(ctx.signal ? { abortSignal: ctx.signal } : {}),
-      });
-    } catch (e) {
-      throw new OperationError(`build ${image}: ${engineMessage(e)}`, { cause: e });
-    }
-    try {
-      return await followStream(stream, (event) => {
-        const step = buildStep(event);
-        if (step) update(step);
-      });
-    } catch (e) {
-      if (e instanceof StreamFailure)
-        throw new OperationError(`build of ${input.context.dockerfile} failed: ${e.text}`);
-      throw new OperationError(`build ${image}: ${engineMessage(e)}`, { cause: e });
-    }
-  });
-  return {
-    image,
-    tag: input.tag.tag,
-    tagRule: input.tag.rule,
-    imageId: builtImageId(events),
-    files: input.context.files.length,
-    seconds: round((ctx.now() - started) / 1000),
-  };
-}
-
-export interface PushInput {
-  readonly tag: string;
+export interface PushInput extends LocalImageInput {
   /** HOST:PORT to push to instead of the ECR hostname (an emulator's registry). */
   readonly registry?: string;
+  /** --endpoint-url: AWS calls go to an emulator, whose repository URIs name no registry. */
+  readonly endpoint?: string;
 }
 
 export interface PushResult {
@@ -114,35 +43,37 @@ export interface PushResult {
   readonly tag: string;
   readonly digest: string;
   readonly registry?: string;
+  /** The image's os/arch, as the Engine has it. */
+  readonly platform: string;
   readonly seconds: number;
 }
 
 /**
- * Pushes `<repositoryUri>:<tag>` (built by `image build`) with ECR-issued credentials, unless the
- * registry already holds that tag with the local image's digest; records {uri, tag, digest,
- * registry} in the state either way.
+ * Pushes the image `image build` recorded (or the --tag given) with ECR-issued credentials,
+ * unless the registry already holds that tag with the local image's digest; records {uri, tag,
+ * digest, registry} in the state either way.
  */
 export async function pushImage(ctx: StepContext, engine: EngineProvider, input: PushInput): Promise<PushResult> {
   const repo = repositoryOf(ctx.state.current);
+  refuseEmulatorEcrHost(repo.uri, input);
   const docker = await engine();
-  const local = `${repo.uri}:${input.tag}`;
+  const { ref: local, tag, platform } = await findLocalImage(ctx, docker, repo.uri, input);
   const target = input.registry ? `${input.registry}/${repo.name}` : repo.uri;
-  const pushedTo = `${target}:${input.tag}`;
+  const pushedTo = `${target}:${tag}`;
   const started = ctx.now();
-  await requireLocalImage(docker, local);
   const auth = await getRegistryAuth(ctx.aws.ecr, input.registry);
   if (input.registry) {
     await docker
       .getImage(local)
-      .tag({ repo: target, tag: input.tag })
+      .tag({ repo: target, tag })
       .catch((e: unknown) => {
         throw new OperationError(`tag ${local} as ${pushedTo}: ${engineMessage(e)}`, { cause: e });
       });
   }
 
   const there = input.registry
-    ? await remoteDigest(input.registry, repo.name, input.tag, auth)
-    : await ecrDigest(ctx.aws.ecr, repo.name, input.tag);
+    ? await remoteDigest(input.registry, repo.name, tag, auth)
+    : await ecrDigest(ctx.aws.ecr, repo.name, tag);
   const mine = ((await docker.getImage(pushedTo).inspect()).RepoDigests ?? [])
     .filter((d) => d.startsWith(`${target}@`))
     .map((d) => d.slice(target.length + 1));
@@ -153,19 +84,27 @@ export async function pushImage(ctx: StepContext, engine: EngineProvider, input:
     outcome = 'already pushed';
     ctx.report.info(`${pushedTo} already pushed (${there}); nothing to upload`);
   } else {
-    digest = await push(ctx, docker, target, input.tag, auth);
+    digest = await push(ctx, docker, target, tag, auth);
     outcome = 'pushed';
   }
-  const record = { uri: local, tag: input.tag, digest, ...(input.registry ? { registry: input.registry } : {}) };
   const current = ctx.state.current.image;
+  const record = {
+    uri: local,
+    tag,
+    digest,
+    ...(input.registry ? { registry: input.registry } : {}),
+    // The registry's platform for this digest stays valid: a digest names one manifest forever.
+    ...(current?.digest === digest && current.platform ? { platform: current.platform } : {}),
+  };
   if (JSON.stringify(current) !== JSON.stringify(record)) await ctx.state.record({ image: record });
   return {
     outcome,
     image: local,
     pushedTo,
-    tag: input.tag,
+    tag,
     digest,
     ...(input.registry ? { registry: input.registry } : {}),
+    platform,
     seconds: round((ctx.now() - started) / 1000),
   };
 }
@@ -214,16 +153,20 @@ async function push(
   });
 }
 
-async function requireLocalImage(docker: Engine, ref: string): Promise<void> {
-  try {
-    await docker.getImage(ref).inspect();
-  } catch (e) {
-    if (isNotFound(e))
-      throw new UsageError(`no local image ${ref}`, {
-        hint: 'Run `ecsctl image build` first (from the same --context), or pass the --tag you built.',
-      });
-    throw new OperationError(`inspect image ${ref}: ${engineMessage(e)}`, { cause: e });
-  }
+/**
+ * With --endpoint-url every AWS call goes to one emulator, so the repository's ECR hostname is
+ * no registry anyone can push to (moto has none; its token opens nothing at AWS). Said before
+ * any call, rather than after the engine tried the hostname.
+ */
+function refuseEmulatorEcrHost(repositoryUri: string, input: PushInput): void {
+  const host = repositoryUri.split('/')[0] ?? '';
+  if (!input.endpoint || input.registry || !/\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/.test(host)) return;
+  throw new UsageError(
+    `cannot push to ${host}: --endpoint-url sends AWS calls to ${input.endpoint}, and an emulator's repository URI names AWS's ECR host, not a registry it serves`,
+    {
+      hint: "Push to the emulator's registry with --registry HOST:PORT (or env ECSCTL_REGISTRY), e.g. --registry 127.0.0.1:5000; the task definition keeps the ECR URI.",
+    },
+  );
 }
 
 /** The digest ECR holds for `tag`, or undefined when the tag is not there. */

@@ -5,15 +5,15 @@
  * httpd does) would hold a `docker stop` for its full 10 s.
  */
 import { createConnection } from 'node:net';
-import { OperationError, UsageError } from '../../errors.js';
-import { engineMessage, hasBridgeNetwork, isNotFound, type Engine } from '../../docker/engine.js';
+import { OperationError } from '../../errors.js';
+import { engineMessage, hasBridgeNetwork, type Engine } from '../../docker/engine.js';
 import type { NetworkMode } from '../../docker/inputs.js';
 import { pollUntil } from '../../util/poll.js';
 import { stackOf, type StepContext } from '../context.js';
 import { repositoryOf, type EngineProvider } from './image.js';
+import { findLocalImage, type LocalImageInput } from './local.js';
 
-export interface RunInput {
-  readonly tag: string;
+export interface RunInput extends LocalImageInput {
   /** The port the app listens on (passed as $PORT) and that is probed on 127.0.0.1. */
   readonly port: number;
   readonly path: string;
@@ -41,16 +41,8 @@ interface Answer {
 export async function runImage(ctx: StepContext, engine: EngineProvider, input: RunInput): Promise<RunResult> {
   const repo = repositoryOf(ctx.state.current);
   const docker = await engine();
-  const image = `${repo.uri}:${input.tag}`;
-  try {
-    await docker.getImage(image).inspect();
-  } catch (e) {
-    if (isNotFound(e))
-      throw new UsageError(`no local image ${image}`, {
-        hint: 'Run `ecsctl image build` first (from the same --context), or pass the --tag you built.',
-      });
-    throw new OperationError(`inspect image ${image}: ${engineMessage(e)}`, { cause: e });
-  }
+  const { ref: image, platform } = await findLocalImage(ctx, docker, repo.uri, input);
+  await warnForeignPlatform(ctx, docker, image, platform);
   const network = input.network ?? ((await hasBridgeNetwork(docker)) ? 'bridge' : 'host');
   // Something already answering there would be mistaken for the container.
   if (await listening(input.port)) {
@@ -163,4 +155,23 @@ function listening(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/**
+ * An image built for the instances (say arm64, for t4g.small) may not run on this machine; Docker
+ * Desktop emulates other platforms, a plain engine does not. Said up front, not as "exec format error".
+ */
+async function warnForeignPlatform(ctx: StepContext, docker: Engine, image: string, platform: string): Promise<void> {
+  let here: string | undefined;
+  try {
+    const v = await docker.version();
+    here = `${v.Os}/${v.Arch}`;
+  } catch {
+    return; // an engine that does not say is not worth failing the local check for
+  }
+  if (here && !platform.startsWith(here)) {
+    ctx.report.warn(
+      `${image} is ${platform} and this engine is ${here}: it runs here only if the engine emulates ${platform}`,
+    );
+  }
 }

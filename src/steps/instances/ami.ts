@@ -6,17 +6,14 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { asOperationError, isAwsError } from '../../aws/errors.js';
 import { OperationError } from '../../errors.js';
 import type { StepContext } from '../context.js';
+import { architectureByFamily } from './arch.js';
 
 const PARAMETER_X86 = '/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id';
 const PARAMETER_ARM = '/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id';
 
-/**
- * Graviton (arm64) types: a family with a "g" right after its generation digit (t4g, m6g, m6gd,
- * c7gn, r8g, x2gd, im4gn, g5g, hpc7g) plus the first-generation a1. g5 and p4d are x86.
- */
+/** Graviton (arm64) types, by the one family-name rule (see arch.ts). */
 export function isGraviton(instanceType: string): boolean {
-  const family = instanceType.split('.')[0] ?? '';
-  return family === 'a1' || /^[a-z]+\d+g[a-z]*$/.test(family);
+  return architectureByFamily(instanceType) === 'arm64';
 }
 
 /** The SSM parameter naming the recommended ECS-optimized Amazon Linux 2023 AMI for this type. */

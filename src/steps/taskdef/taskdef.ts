@@ -62,7 +62,10 @@ export async function ensureRevision(
 /** The image the task definition should run: the flag, else what `image push` recorded. */
 export function imageFor(state: State, flag: string | undefined): string {
   const image = flag ?? state.image?.uri;
-  if (!image) throw missingStep('image', 'image push` (or pass --image');
+  if (!image)
+    throw new UsageError('no image recorded in the state file', {
+      hint: 'Run `ecsctl image build` and `ecsctl image push` first, or pass --image.',
+    });
   return image;
 }
 

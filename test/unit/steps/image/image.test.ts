@@ -8,7 +8,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DescribeImagesCommand, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import type { Engine } from '../../../../src/docker/engine.js';
 import { OperationError, UsageError } from '../../../../src/errors.js';
-import { buildImage, listImages, pushImage } from '../../../../src/steps/image/image.js';
+import { buildImage } from '../../../../src/steps/image/build.js';
+import { listImages, pushImage } from '../../../../src/steps/image/image.js';
+import { choosePlatform } from '../../../../src/steps/image/platform.js';
 import { awsError, awsMock, resetAwsMocks, testContext } from '../../helpers/context.js';
 
 const PASSWORD = 'pw-0123456789-very-secret';
@@ -224,10 +226,67 @@ describe('pushImage', () => {
   });
 });
 
+describe('pushImage with what `image build` recorded', () => {
+  const build = {
+    ref: `${REPO.uri}:v7`,
+    tag: 'v7',
+    imageId: 'sha256:abc',
+    platform: 'linux/arm64',
+    context: '/work/app',
+    dockerfile: 'Dockerfile.scratch',
+  };
+
+  it('pushes the recorded build when no --tag is given; --tag still overrides', async () => {
+    registryAnswers();
+    const { ctx } = testContext({ repository: REPO, build });
+    const { provider, calls } = fakeEngine();
+    const r = await pushImage(ctx, provider, { registry: REGISTRY, defaultTag: async () => 'ctx-never-used' });
+    expect(r).toMatchObject({ tag: 'v7', image: `${REPO.uri}:v7`, pushedTo: `${REGISTRY}/web:v7` });
+    expect(calls.push[0]).toMatchObject({ name: `${REGISTRY}/web`, opts: { tag: 'v7' } });
+    const flagged = await pushImage(ctx, provider, { tag: 'v8', registry: REGISTRY });
+    expect(flagged.tag).toBe('v8');
+  });
+
+  it('says to build again (exit 2, before any AWS call) when the recorded image is gone from the engine', async () => {
+    const { ctx } = testContext({ repository: REPO, build });
+    const e = await pushImage(ctx, fakeEngine({ missing: true }).provider, { registry: REGISTRY }).catch(
+      (x: unknown) => x,
+    );
+    expect(e).toBeInstanceOf(UsageError);
+    expect((e as Error).message).toMatch(
+      new RegExp(`^the image \`image build\` recorded, ${REPO.uri}:v7, is no longer in the Docker engine at `),
+    );
+    expect((e as UsageError).hint).toBe(
+      'Build it again: ecsctl image build --context /work/app --dockerfile Dockerfile.scratch',
+    );
+    expect(awsMock.ecr).not.toHaveReceivedCommand(GetAuthorizationTokenCommand);
+  });
+
+  it("falls back to the default context's tag for a state with no build record", async () => {
+    registryAnswers();
+    const { ctx } = testContext({ repository: REPO });
+    const r = await pushImage(ctx, fakeEngine().provider, { registry: REGISTRY, defaultTag: async () => 'ctx-0a' });
+    expect(r.tag).toBe('ctx-0a');
+  });
+
+  it("refuses (exit 2, no call, no engine) to push to an emulator's ECR hostname, pointing at --registry", async () => {
+    const { ctx } = testContext({ repository: REPO, build });
+    const { provider, calls } = fakeEngine();
+    const e = await pushImage(ctx, provider, { endpoint: 'http://127.0.0.1:5000' }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(UsageError);
+    expect((e as Error).message).toBe(
+      `cannot push to ${REPO.uri.split('/')[0]}: --endpoint-url sends AWS calls to http://127.0.0.1:5000, and an emulator's repository URI names AWS's ECR host, not a registry it serves`,
+    );
+    expect((e as UsageError).hint).toMatch(/--registry HOST:PORT/);
+    expect(calls.connects).toBe(0);
+    expect(awsMock.ecr).not.toHaveReceivedCommand(GetAuthorizationTokenCommand);
+  });
+});
+
 describe('buildImage', () => {
   const context = { root: '/nonexistent-ctx', dockerfile: 'Dockerfile.scratch', admitted: [], files: [] };
 
-  it('builds with the classic builder, the tag, platform and build args, and records nothing', async () => {
+  it('builds with the classic builder, the tag, platform and build args, and records the build', async () => {
     const { ctx, report, state } = testContext({ repository: REPO });
     const { provider, calls } = fakeEngine({
       build: [
@@ -240,18 +299,59 @@ describe('buildImage', () => {
       context,
       tag: { tag: 'ctx-0123456789ab', rule: 'content' },
       buildArgs: [['A', '1']],
-      platform: 'linux/amd64',
+      platform: choosePlatform({ instanceType: 't4g.small' }),
     });
     expect(calls.build[0]).toMatchObject({
       t: `${REPO.uri}:ctx-0123456789ab`,
       dockerfile: 'Dockerfile.scratch',
       version: '1',
-      platform: 'linux/amd64',
+      platform: 'linux/arm64',
       buildargs: { A: '1' },
     });
-    expect(r).toMatchObject({ image: `${REPO.uri}:ctx-0123456789ab`, tagRule: 'content', imageId: 'sha256:abc' });
-    expect(report.lines).toContain(`  build ${REPO.uri}:ctx-0123456789ab: Step 2/2 : COPY busybox /bin/busybox`);
-    expect(state.saved).toEqual([]);
+    expect(r).toMatchObject({
+      image: `${REPO.uri}:ctx-0123456789ab`,
+      tagRule: 'content',
+      imageId: 'sha256:abc',
+      platform: 'linux/arm64',
+      platformWhy: 'for t4g.small',
+    });
+    expect(report.lines).toContain(
+      `  build ${REPO.uri}:ctx-0123456789ab (linux/arm64, for t4g.small): Step 2/2 : COPY busybox /bin/busybox`,
+    );
+    const build = {
+      ref: `${REPO.uri}:ctx-0123456789ab`,
+      tag: 'ctx-0123456789ab',
+      imageId: 'sha256:abc',
+      platform: 'linux/arm64',
+      context: '/nonexistent-ctx',
+      dockerfile: 'Dockerfile.scratch',
+    };
+    expect(state.saved).toEqual([expect.objectContaining({ build })]);
+
+    // The same build again records nothing new.
+    await buildImage(ctx, provider, {
+      context,
+      tag: { tag: 'ctx-0123456789ab', rule: 'content' },
+      platform: choosePlatform({ instanceType: 't4g.small' }),
+    });
+    expect(state.saved).toHaveLength(1);
+  });
+
+  it('builds again without the cache when the engine hands back a cached image of another platform', async () => {
+    const { ctx, report } = testContext({ repository: REPO });
+    const { provider, calls } = fakeEngine({ build: [{ aux: { ID: 'sha256:abc' } }] });
+    const engine = await provider();
+    const made = ['arm64', 'amd64'];
+    (engine as unknown as { getImage: () => object }).getImage = () => ({
+      inspect: async () => ({ Os: 'linux', Architecture: made.shift() ?? 'amd64' }),
+    });
+    await buildImage(ctx, async () => engine, {
+      context,
+      tag: { tag: 'v1', rule: 'flag' },
+      platform: choosePlatform({ instanceType: 't3.small' }),
+    });
+    expect(calls.build.map((b) => b.nocache)).toEqual([undefined, true]);
+    expect(report.lines).toContain('the build cache gave a linux/arm64 image; building again without the cache');
   });
 
   it("fails (exit 1) with the builder's text from an in-band error line", async () => {
@@ -263,9 +363,14 @@ describe('buildImage', () => {
     const error = await buildImage(testContext({ repository: REPO }).ctx, provider, {
       context,
       tag: { tag: 'b', rule: 'flag' },
+      platform: choosePlatform({}),
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OperationError);
     expect((error as Error).message).toBe(`build of Dockerfile.scratch failed: ${text}`);
+    // The builder names neither the context nor why the file is missing; the hint does.
+    expect((error as OperationError).hint).toBe(
+      'missing.txt is not in the context /nonexistent-ctx: COPY sources are paths inside the context directory (--context), not next to the Dockerfile.',
+    );
   });
 });
 
