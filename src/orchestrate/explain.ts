@@ -124,6 +124,18 @@ export function downEquivalents(id: DownTaskId, state: State): string[] {
         `aws ec2 delete-security-group --group-id ${state.instanceSecurityGroup?.id ?? '<instance-sg-id>'}`,
         `aws iam remove-role-from-instance-profile …; aws iam delete-instance-profile …; aws iam detach-role-policy …; aws iam delete-role --role-name ${state.instanceRole?.roleName ?? `${n}-ecs-instance`}`,
       ];
+    case 'capacity': {
+      const g = state.capacity?.autoScalingGroup?.name ?? `${n}-ecs`;
+      const p = state.capacity?.capacityProvider?.name ?? `${n}-capacity`;
+      return [
+        `aws ecs put-cluster-capacity-providers --cluster ${cluster} --capacity-providers [] --default-capacity-provider-strategy []`,
+        `aws autoscaling update-auto-scaling-group --auto-scaling-group-name ${g} --min-size 0 --desired-capacity 0 --no-new-instances-protected-from-scale-in`,
+        `aws autoscaling set-instance-protection --auto-scaling-group-name ${g} --instance-ids … --no-protected-from-scale-in`,
+        `aws ecs delete-capacity-provider --capacity-provider ${p}`,
+        `aws autoscaling delete-auto-scaling-group --auto-scaling-group-name ${g} --force-delete`,
+        `aws ec2 delete-launch-template --launch-template-name ${state.capacity?.launchTemplate?.name ?? `${n}-ecs`}`,
+      ];
+    }
     case 'cluster':
       return [`aws ecs delete-cluster --cluster ${cluster}`];
     case 'lbSg':

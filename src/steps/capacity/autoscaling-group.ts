@@ -24,7 +24,7 @@ import { OperationError } from '../../errors.js';
 import { formatElapsed, pollUntil } from '../../util/poll.js';
 import { stackOf, type StepContext } from '../context.js';
 import type { SubnetChoice } from '../instances/launch.js';
-import type { Outcome } from '../repo/repository.js';
+import type { Outcome } from '../outcome.js';
 import type { TemplateRecord } from './launch-template.js';
 
 export const POLL_MS = 3_000;

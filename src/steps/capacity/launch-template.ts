@@ -22,7 +22,7 @@ import { asOperationError, isAwsError } from '../../aws/errors.js';
 import { assertOwned, ec2TagSpec } from '../../aws/tags.js';
 import { stackOf, type StepContext } from '../context.js';
 import { userData } from '../instances/launch.js';
-import type { Outcome } from '../repo/repository.js';
+import type { Outcome } from '../outcome.js';
 
 export interface TemplateSpec {
   readonly imageId: string;

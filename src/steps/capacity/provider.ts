@@ -24,7 +24,7 @@ import { OperationError } from '../../errors.js';
 import { formatElapsed, pollUntil } from '../../util/poll.js';
 import { findActiveCluster } from '../cluster/cluster.js';
 import { stackOf, type StepContext } from '../context.js';
-import type { Outcome } from '../repo/repository.js';
+import type { Outcome } from '../outcome.js';
 
 export const providerName = (stack: string): string => `${stack}-capacity`;
 export const DEFAULT_TARGET_CAPACITY = 100;

@@ -18,7 +18,7 @@ import { formatElapsed, pollUntil } from '../../util/poll.js';
 import { stackOf, type StepContext } from '../context.js';
 import { deregisterContainerInstances, readFleet } from '../instances/lifecycle.js';
 import { findStackInstances, PRESENT_STATES, type SubnetChoice } from '../instances/launch.js';
-import type { Outcome } from '../repo/repository.js';
+import type { Outcome } from '../outcome.js';
 import {
   emptyAutoScalingGroup,
   deleteAutoScalingGroup,
