@@ -115,10 +115,10 @@ export async function findAutoScalingGroup(
 }
 
 /**
- * Empties the group without waiting on anything a later step releases: new instances unprotected
- * and min = desired = 0 in one call, then scale-in protection off the instances that have it (ECS
- * set it, and only a deleted capacity provider would otherwise never clear it — the hang of
- * aws-cdk#18179), then a bounded wait until no instance is left. Returns the instance IDs it saw.
+ * Empties the group without waiting on anything a later step releases: scale-in protection off
+ * the instances that have it (ECS set it, and nothing else would ever clear it — the hang of
+ * aws-cdk#18179), then new instances unprotected and min = desired = 0 in one call, then a bounded
+ * wait until no instance is left. Returns the instance IDs it saw.
  */
 export async function emptyAutoScalingGroup(
   ctx: StepContext,
@@ -132,16 +132,8 @@ export async function emptyAutoScalingGroup(
   assertOwned('Auto Scaling group', name, live.Tags, stack);
   const seen = (live.Instances ?? []).map((i) => i.InstanceId!);
   try {
-    if (live.MinSize !== 0 || live.DesiredCapacity !== 0 || live.NewInstancesProtectedFromScaleIn) {
-      await asg.send(
-        new UpdateAutoScalingGroupCommand({
-          AutoScalingGroupName: name,
-          MinSize: 0,
-          DesiredCapacity: 0,
-          NewInstancesProtectedFromScaleIn: false,
-        }),
-      );
-    }
+    // Unprotect first, then scale: a group scales in when its desired count changes, and only
+    // unprotected instances go (moto reconciles nothing afterwards; AWS would, a while later).
     const protectedIds = (live.Instances ?? []).filter((i) => i.ProtectedFromScaleIn).map((i) => i.InstanceId!);
     for (let i = 0; i < protectedIds.length; i += 50) {
       await asg.send(
@@ -149,6 +141,16 @@ export async function emptyAutoScalingGroup(
           AutoScalingGroupName: name,
           InstanceIds: protectedIds.slice(i, i + 50),
           ProtectedFromScaleIn: false,
+        }),
+      );
+    }
+    if (seen.length > 0 || live.MinSize !== 0 || live.DesiredCapacity !== 0 || live.NewInstancesProtectedFromScaleIn) {
+      await asg.send(
+        new UpdateAutoScalingGroupCommand({
+          AutoScalingGroupName: name,
+          MinSize: 0,
+          DesiredCapacity: 0,
+          NewInstancesProtectedFromScaleIn: false,
         }),
       );
     }

@@ -164,7 +164,7 @@ describe('Auto Scaling group', () => {
     expect(state.current.capacity?.autoScalingGroup).toEqual({ name: 'web-ecs', arn: GROUP_ARN });
   });
 
-  it('empties a group without waiting on what a later step releases: unprotect, 0, then wait', async () => {
+  it('empties a group without waiting on what a later step releases: unprotect, then 0, then wait', async () => {
     const { ctx } = testContext(ASG_STATE);
     awsMock.autoscaling
       .on(DescribeAutoScalingGroupsCommand)
@@ -294,9 +294,9 @@ describe('deleteCapacity: the teardown order', () => {
         ? []
         : [emptied ? group({ MinSize: 0, DesiredCapacity: 0, Instances: [] }) : group()],
     }));
-    awsMock.autoscaling.on(UpdateAutoScalingGroupCommand).callsFake(log('UpdateAutoScalingGroup'));
-    awsMock.autoscaling.on(SetInstanceProtectionCommand).callsFake(async () => {
-      order.push('SetInstanceProtection');
+    awsMock.autoscaling.on(SetInstanceProtectionCommand).callsFake(log('SetInstanceProtection'));
+    awsMock.autoscaling.on(UpdateAutoScalingGroupCommand).callsFake(async () => {
+      order.push('UpdateAutoScalingGroup');
       emptied = true;
       return {};
     });
@@ -325,8 +325,8 @@ describe('deleteCapacity: the teardown order', () => {
 
     expect(order).toEqual([
       'PutClusterCapacityProviders',
-      'UpdateAutoScalingGroup',
       'SetInstanceProtection',
+      'UpdateAutoScalingGroup',
       'DeleteCapacityProvider',
       'DeleteAutoScalingGroup',
       'DeleteLaunchTemplate',
