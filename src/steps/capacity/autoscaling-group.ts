@@ -44,18 +44,16 @@ export interface GroupRecord {
 }
 
 export interface GroupResult {
-  readonly outcome: Outcome;
+  readonly outcome: Outcome | 'updated';
   readonly group: GroupRecord;
   readonly live: AutoScalingGroup;
-  /** Live settings that differ from the spec, left as they are (in flag words). */
-  readonly differs?: string[];
 }
 
 /**
  * Finds `<name>-ecs` or creates it. The name is written to the state before the call (the call
  * returns no ID, and a crash must leave `down` something to look for), the ARN as soon as a
- * describe shows it. An existing group is never resized here: ECS's managed scaling owns its
- * desired count once the capacity provider exists.
+ * describe shows it. An existing group gets new min/max bounds when the flags changed; its desired
+ * count is ECS managed scaling's to set.
  */
 export async function ensureAutoScalingGroup(ctx: StepContext, spec: GroupSpec): Promise<GroupResult> {
   const stack = stackOf(ctx);
@@ -63,9 +61,28 @@ export async function ensureAutoScalingGroup(ctx: StepContext, spec: GroupSpec):
   const asg = ctx.aws.autoscaling;
   const recorded = ctx.state.current.capacity?.autoScalingGroup;
   let live = await findAutoScalingGroup(asg, name);
-  let outcome: Outcome = 'unchanged';
+  let outcome: Outcome | 'updated' = 'unchanged';
   if (live) {
     assertOwned('Auto Scaling group', name, live.Tags, stack);
+    if (!live.Status && (live.MinSize !== spec.count || live.MaxSize !== spec.max)) {
+      // --instance-count / --max-instances changed: move the bounds; managed scaling owns the
+      // desired count inside them (it is only pulled into the new range).
+      const desired = Math.min(Math.max(live.DesiredCapacity ?? spec.count, spec.count), spec.max);
+      try {
+        await asg.send(
+          new UpdateAutoScalingGroupCommand({
+            AutoScalingGroupName: name,
+            MinSize: spec.count,
+            MaxSize: spec.max,
+            ...(desired !== live.DesiredCapacity ? { DesiredCapacity: desired } : {}),
+          }),
+        );
+      } catch (e) {
+        throw asOperationError(`resize Auto Scaling group ${name}`, e);
+      }
+      outcome = 'updated';
+      live = (await findAutoScalingGroup(asg, name)) ?? live;
+    }
   } else {
     await recordGroup(ctx, { name });
     try {
@@ -98,7 +115,7 @@ export async function ensureAutoScalingGroup(ctx: StepContext, spec: GroupSpec):
   }
   const record = { name, arn: live.AutoScalingGroupARN };
   if (recorded?.arn !== record.arn) await recordGroup(ctx, record);
-  return { outcome, group: record, live, differs: outcome === 'unchanged' ? differences(live, spec) : [] };
+  return { outcome, group: record, live };
 }
 
 /** The group of that name with its tags and instances, or undefined. While AWS deletes it, `Status` is set. */
@@ -216,11 +233,4 @@ export async function deleteAutoScalingGroup(
 async function recordGroup(ctx: StepContext, autoScalingGroup: GroupRecord): Promise<void> {
   const capacity = ctx.state.current.capacity ?? { mode: 'asg' as const };
   await ctx.state.record({ capacity: { ...capacity, autoScalingGroup } });
-}
-
-function differences(live: AutoScalingGroup, spec: GroupSpec): string[] {
-  const out: string[] = [];
-  if (live.MinSize !== spec.count) out.push(`--instance-count ${spec.count} (the group's minimum is ${live.MinSize})`);
-  if (live.MaxSize !== spec.max) out.push(`--max-instances ${spec.max} (the group's maximum is ${live.MaxSize})`);
-  return out;
 }

@@ -14,6 +14,7 @@ import {
   DeleteCapacityProviderCommand,
   DescribeCapacityProvidersCommand,
   PutClusterCapacityProvidersCommand,
+  UpdateCapacityProviderCommand,
   type CapacityProvider,
   type CapacityProviderStrategyItem,
   type ECSClient,
@@ -35,7 +36,7 @@ export interface ProviderRecord {
 }
 
 export interface ProviderResult {
-  readonly outcome: Outcome;
+  readonly outcome: Outcome | 'updated';
   readonly provider: ProviderRecord;
   readonly differs?: string[];
 }
@@ -61,6 +62,30 @@ export async function ensureCapacityProvider(
     assertOwned('ECS capacity provider', name, found.tags, stack);
     const record = { name, arn: found.capacityProviderArn! };
     if (recorded?.arn !== record.arn) await recordProvider(ctx, record);
+    const live = found.autoScalingGroupProvider;
+    const settingsDiffer =
+      live?.managedScaling?.status !== 'ENABLED' ||
+      live.managedScaling.targetCapacity !== o.targetCapacity ||
+      live.managedTerminationProtection !== 'ENABLED' ||
+      live.managedDraining !== 'ENABLED';
+    if (settingsDiffer && live?.autoScalingGroupArn === o.groupArn) {
+      // The group cannot change on a provider; its managed settings can (--target-capacity).
+      try {
+        await ctx.aws.ecs.send(
+          new UpdateCapacityProviderCommand({
+            name,
+            autoScalingGroupProvider: {
+              managedScaling: { status: 'ENABLED', targetCapacity: o.targetCapacity },
+              managedTerminationProtection: 'ENABLED',
+              managedDraining: 'ENABLED',
+            },
+          }),
+        );
+      } catch (e) {
+        throw asOperationError(`update ECS capacity provider ${name}`, e);
+      }
+      return { outcome: 'updated', provider: record };
+    }
     return { outcome: 'unchanged', provider: record, differs: differences(found, o) };
   }
   let created: CapacityProvider | undefined;

@@ -48,7 +48,7 @@ export interface EnsureCapacityInput extends TemplateSpec {
 }
 
 export interface CapacityResult {
-  readonly outcome: Outcome;
+  readonly outcome: Outcome | 'updated';
   readonly launchTemplate: { readonly id: string; readonly name: string; readonly version: number };
   readonly autoScalingGroup: { readonly name: string; readonly arn?: string };
   readonly capacityProvider: { readonly name: string; readonly arn: string };
@@ -81,7 +81,6 @@ export async function ensureCapacity(ctx: StepContext, input: EnsureCapacityInpu
     ...(template.differs?.length
       ? [`launch template: ${template.differs.join(', ')} — run \`ecsctl instances refresh\``]
       : []),
-    ...(group.differs?.length ? [`Auto Scaling group left as it is: ${group.differs.join(', ')}`] : []),
     ...(provider.differs?.length ? [`capacity provider left as it is: ${provider.differs.join(', ')}`] : []),
   ];
   for (const n of notes) ctx.report.warn(n);
@@ -98,9 +97,9 @@ export async function ensureCapacity(ctx: StepContext, input: EnsureCapacityInpu
     instances = done.instances;
     registered = done.registered;
   }
-  const created = [template.outcome, group.outcome, provider.outcome, strategy].find((o) => o !== 'unchanged');
+  const changed = [template.outcome, group.outcome, provider.outcome, strategy].find((o) => o !== 'unchanged');
   return {
-    outcome: (created as Outcome | undefined) ?? 'unchanged',
+    outcome: changed ?? 'unchanged',
     launchTemplate: template.template,
     autoScalingGroup: group.group,
     capacityProvider: provider.provider,

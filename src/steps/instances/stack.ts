@@ -44,7 +44,7 @@ export interface CreateInstancesInput {
 }
 
 export interface CreateInstancesResult {
-  readonly outcome: Outcome;
+  readonly outcome: Outcome | 'updated';
   readonly cluster: string;
   readonly instances: { readonly id: string; readonly subnetId?: string; readonly az?: string }[];
   readonly launched: string[];

@@ -21,6 +21,7 @@ import {
   DescribeClustersCommand,
   ListContainerInstancesCommand,
   PutClusterCapacityProvidersCommand,
+  UpdateCapacityProviderCommand,
   type CapacityProvider,
 } from '@aws-sdk/client-ecs';
 import { OperationError, UsageError, WaitTimeoutError } from '../../../../src/errors.js';
@@ -164,6 +165,20 @@ describe('Auto Scaling group', () => {
     expect(state.current.capacity?.autoScalingGroup).toEqual({ name: 'web-ecs', arn: GROUP_ARN });
   });
 
+  it('moves min/max when --instance-count or --max-instances changed, pulling desired into the range', async () => {
+    const { ctx } = testContext(ASG_STATE);
+    awsMock.autoscaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [group()] });
+    const spec = { template: { id: 'lt-1', name: 'web-ecs', version: 1 }, subnets: [], count: 2, max: 4 };
+    expect((await ensureAutoScalingGroup(ctx, spec)).outcome).toBe('unchanged');
+    expect(awsMock.autoscaling).not.toHaveReceivedCommand(UpdateAutoScalingGroupCommand);
+    expect((await ensureAutoScalingGroup(ctx, { ...spec, count: 3, max: 6 })).outcome).toBe('updated');
+    expect(awsMock.autoscaling).toHaveReceivedCommandWith(UpdateAutoScalingGroupCommand, {
+      MinSize: 3,
+      MaxSize: 6,
+      DesiredCapacity: 3,
+    });
+  });
+
   it('empties a group without waiting on what a later step releases: unprotect, then 0, then wait', async () => {
     const { ctx } = testContext(ASG_STATE);
     awsMock.autoscaling
@@ -207,6 +222,18 @@ describe('capacity provider', () => {
       },
     });
     expect(state.current.capacity?.capacityProvider).toEqual({ name: 'web-capacity', arn: PROVIDER_ARN });
+  });
+
+  it('converges --target-capacity with UpdateCapacityProvider, and makes no call when it matches', async () => {
+    const { ctx } = testContext(ASG_STATE);
+    awsMock.ecs.on(DescribeCapacityProvidersCommand).resolves({ capacityProviders: [provider()] });
+    expect((await ensureCapacityProvider(ctx, { groupArn: GROUP_ARN, targetCapacity: 100 })).outcome).toBe('unchanged');
+    expect(awsMock.ecs).not.toHaveReceivedCommand(UpdateCapacityProviderCommand);
+    expect((await ensureCapacityProvider(ctx, { groupArn: GROUP_ARN, targetCapacity: 75 })).outcome).toBe('updated');
+    expect(awsMock.ecs).toHaveReceivedCommandWith(UpdateCapacityProviderCommand, {
+      name: 'web-capacity',
+      autoScalingGroupProvider: expect.objectContaining({ managedScaling: { status: 'ENABLED', targetCapacity: 75 } }),
+    });
   });
 
   it('makes it the default strategy once, keeping the cluster’s other providers; no call when already so', async () => {
