@@ -170,6 +170,15 @@ describe('up --capacity asg', () => {
     expect(kinds['capacity provider']).toMatch(/^ACTIVE, target 90%, termination protection ENABLED/);
   });
 
+  it('instances list shows the group beside its instances and their registration', async () => {
+    const r = await runCli(['instances', 'list', '--json'], opts);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.autoScalingGroup).toMatchObject({ name: 'web-ecs', exists: true, desired: 2, inService: 2 });
+    expect(out.instances).toHaveLength(2);
+    expect(out.instances.every((i: { containerInstance?: string }) => i.containerInstance)).toBe(true);
+  });
+
   it('a rerun makes zero mutating calls', async () => {
     await expectRerunChangesNothing(['up', '--image', IMAGE, '--target-capacity', '90', '--json'], opts, proxy, aws);
   });
