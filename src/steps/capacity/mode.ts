@@ -8,7 +8,6 @@ import type { State } from '../../state/schema.js';
 import { strategyFor } from './provider.js';
 
 export type CapacityMode = 'instances' | 'asg';
-export const CAPACITY_MODES: readonly CapacityMode[] = ['instances', 'asg'];
 
 /** The mode the state records: `asg` once its first create started, else `instances`. */
 export function recordedMode(state: State): CapacityMode {
