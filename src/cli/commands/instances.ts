@@ -1,7 +1,6 @@
 import { Option, type Command } from 'commander';
-import type { CreateInstancesResult, DeleteInstancesResult, InstanceView } from '../../steps/instances/stack.js';
-import type { CapacityView } from '../../steps/capacity/stack.js';
-import type { RefreshResult } from '../../steps/capacity/refresh.js';
+import type { CreateInstancesResult, DeleteInstancesResult } from '../../steps/instances/stack.js';
+import { renderList, renderRefresh } from './instances-render.js';
 import * as v from '../../util/validate.js';
 import { examples, globalsOf, parser, runCommand } from './common.js';
 
@@ -262,40 +261,6 @@ function renderCreate(r: CreateInstancesResult): string {
       : []),
   ];
   return lines.join('\n');
-}
-
-function renderList(
-  result:
-    InstanceView[] | { autoScalingGroup: NonNullable<CapacityView['autoScalingGroup']>; instances: InstanceView[] },
-): string {
-  if (!Array.isArray(result)) {
-    const g = result.autoScalingGroup;
-    const head = g.exists
-      ? `Auto Scaling group ${g.name}: desired ${g.desired}, ${g.inService} in service (min ${g.min}, max ${g.max}), launch template version ${g.launchTemplateVersion}`
-      : `Auto Scaling group ${g.name}: not found`;
-    return `${head}\n${renderList(result.instances)}`;
-  }
-  const rows = result;
-  if (rows.length === 0) return 'no instances';
-  return rows
-    .map((i) =>
-      [
-        i.id,
-        i.state,
-        i.type,
-        i.az,
-        i.privateIp ?? '-',
-        i.publicIp ?? '-',
-        i.containerInstance ? 'registered' : 'not registered',
-      ].join('\t'),
-    )
-    .join('\n');
-}
-
-function renderRefresh(r: RefreshResult): string {
-  if (r.outcome === 'unchanged')
-    return `unchanged: ${r.group} already runs launch template version ${r.templateVersion}`;
-  return `${r.outcome}: instance refresh ${r.refreshId} of ${r.group} to launch template version ${r.templateVersion} (${r.changes.join(', ')}): ${r.status ?? 'started'}`;
 }
 
 function renderDelete(r: DeleteInstancesResult): string {
