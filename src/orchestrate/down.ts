@@ -6,7 +6,9 @@
  * minutes and DeleteCluster fails). Anything already gone counts as done; a resource without the
  * stack's tag is reported and forgotten, never deleted.
  *
- *   lowerDelay ─ service ─┬─ instances (deregister, terminate, instance SG, IAM) ─┬─ cluster
+ *   lowerDelay ─ service ─┬─ capacity (asg: provider off the cluster, group emptied, provider,
+ *                         │           group and launch template deleted) ─┐
+ *                         ├─ instances (deregister, terminate, instance SG, IAM) ─┬─ cluster
  *                         ├─ taskdef, logGroup                                    │
  *   loadBalancer ─────────┴─ targetGroup          lbSg ◄──────────────────────────┘ (and loadBalancer)
  *   repo
@@ -23,6 +25,7 @@ export type DownTaskId =
   | 'service'
   | 'loadBalancer'
   | 'targetGroup'
+  | 'capacity'
   | 'instances'
   | 'cluster'
   | 'lbSg'
@@ -57,13 +60,14 @@ export function downPlan(d: DownSettings): PlannedDownTask[] {
     t('service', 'scale to 0, delete, wait INACTIVE', ['lowerDelay'], ['service']),
     t('loadBalancer', 'listener and load balancer', [], ['listener', 'loadBalancer']),
     t('targetGroup', 'target group', ['service', 'loadBalancer'], ['targetGroup']),
+    t('capacity', 'capacity provider, Auto Scaling group, launch template', ['service'], ['capacity']),
     t(
       'instances',
       'deregister, terminate, instance SG, IAM',
-      ['service'],
+      ['service', 'capacity'],
       ['instances', 'instanceSecurityGroup', 'instanceRole'],
     ),
-    t('cluster', 'ECS cluster', ['service', 'instances'], ['cluster']),
+    t('cluster', 'ECS cluster', ['service', 'capacity', 'instances'], ['cluster']),
     t('lbSg', 'load balancer security group', ['loadBalancer', 'instances'], ['lbSecurityGroup']),
     t('taskdef', 'task definition revisions', ['service'], ['taskDefinition']),
     ...(d.keepLogs ? [] : [t('logGroup', 'log group', ['service'], ['logGroup'])]),
@@ -77,6 +81,7 @@ const SERVICES: Record<DownTaskId, readonly ServiceName[]> = {
   service: ['ecs'],
   loadBalancer: ['elb'],
   targetGroup: ['elb'],
+  capacity: ['ecs', 'ec2', 'autoscaling'],
   instances: ['ec2', 'ecs', 'iam'],
   cluster: ['ecs'],
   lbSg: ['ec2'],
@@ -102,6 +107,19 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
     },
     targetGroup: async (c) =>
       outcomeOf(await (await import('../steps/lb/target-group.js')).deleteTargetGroup(c, { timeoutMs })),
+    capacity: async (c) => {
+      const r = await (
+        await import('../steps/capacity/stack.js')
+      ).deleteCapacity(c, {
+        timeoutMs,
+        update: (d) => c.report.info(d),
+      });
+      if (r.outcome === 'absent') return outcomeOf('absent');
+      return outcomeOf(
+        'deleted',
+        `provider ${r.capacityProvider}, group ${r.autoScalingGroup} (${r.terminated.length} instance(s) terminated), launch template ${r.launchTemplate}`,
+      );
+    },
     instances: async (c) => {
       const r = await (await import('../steps/instances/stack.js')).deleteInstanceStack(c, { timeoutMs });
       if (r.outcome === 'absent') return outcomeOf('absent');
@@ -132,10 +150,12 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
     title: p.title,
     deps: p.deps,
     run: async (update) => {
+      // Checked before waiting for clients: a stack without an Auto Scaling group never waits
+      // for that SDK package to load.
+      if (p.sections.every((k) => ctx.state.current[k] === undefined) && p.id !== 'instances' && p.id !== 'service')
+        return outcomeOf('nothing recorded');
       await ctx.awsReady?.(SERVICES[p.id]);
       const c = taskContext(ctx, update);
-      if (p.sections.every((k) => c.state.current[k] === undefined) && p.id !== 'instances' && p.id !== 'service')
-        return outcomeOf('nothing recorded');
       try {
         return await runners[p.id](c);
       } catch (e) {

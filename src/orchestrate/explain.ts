@@ -60,6 +60,14 @@ export function upEquivalents(id: UpTaskId, s: UpSettings, state: State): string
     case 'lbActive':
       return ['aws elbv2 wait load-balancer-available --load-balancer-arns <lb-arn>'];
     case 'instances':
+      if ((s.capacity ?? state.capacity?.mode) === 'asg')
+        return [
+          `aws ec2 create-launch-template --launch-template-name ${n}-ecs --launch-template-data '{"ImageId":"<ami-id>","InstanceType":"${s.instanceType}","MetadataOptions":{"HttpTokens":"required","HttpPutResponseHopLimit":1},…}'`,
+          `aws autoscaling create-auto-scaling-group --auto-scaling-group-name ${n}-ecs --launch-template LaunchTemplateName=${n}-ecs,Version=1 --min-size ${s.instanceCount} --desired-capacity ${s.instanceCount} --max-size ${s.maxInstances} --vpc-zone-identifier <subnets> --new-instances-protected-from-scale-in`,
+          `aws ecs create-capacity-provider --name ${n}-capacity --auto-scaling-group-provider autoScalingGroupArn=<arn>,managedScaling={status=ENABLED,targetCapacity=${s.targetCapacity}},managedTerminationProtection=ENABLED,managedDraining=ENABLED`,
+          `aws ecs put-cluster-capacity-providers --cluster ${n} --capacity-providers ${n}-capacity --default-capacity-provider-strategy capacityProvider=${n}-capacity,weight=1`,
+          `aws ecs list-container-instances --cluster ${n}   (until ${s.instanceCount} have registered)`,
+        ];
       return [
         `aws ec2 run-instances --image-id <ami-id> --count 1 --instance-type ${s.instanceType} --subnet-id <subnet> --security-group-ids <instance-sg-id> --iam-instance-profile Name=${n}-ecs-instance --metadata-options HttpTokens=required,HttpPutResponseHopLimit=1 --user-data file://userdata.sh   (once per subnet, ${s.instanceCount} in all)`,
         `aws ecs list-container-instances --cluster ${n}   (until ${s.instanceCount} have registered)`,
@@ -129,6 +137,18 @@ export function downEquivalents(id: DownTaskId, state: State): string[] {
         `aws ec2 delete-security-group --group-id ${state.instanceSecurityGroup?.id ?? '<instance-sg-id>'}`,
         `aws iam remove-role-from-instance-profile …; aws iam delete-instance-profile …; aws iam detach-role-policy …; aws iam delete-role --role-name ${state.instanceRole?.roleName ?? `${n}-ecs-instance`}`,
       ];
+    case 'capacity': {
+      const g = state.capacity?.autoScalingGroup?.name ?? `${n}-ecs`;
+      const p = state.capacity?.capacityProvider?.name ?? `${n}-capacity`;
+      return [
+        `aws ecs put-cluster-capacity-providers --cluster ${cluster} --capacity-providers [] --default-capacity-provider-strategy []`,
+        `aws autoscaling update-auto-scaling-group --auto-scaling-group-name ${g} --min-size 0 --desired-capacity 0 --no-new-instances-protected-from-scale-in`,
+        `aws autoscaling set-instance-protection --auto-scaling-group-name ${g} --instance-ids … --no-protected-from-scale-in`,
+        `aws ecs delete-capacity-provider --capacity-provider ${p}`,
+        `aws autoscaling delete-auto-scaling-group --auto-scaling-group-name ${g} --force-delete`,
+        `aws ec2 delete-launch-template --launch-template-name ${state.capacity?.launchTemplate?.name ?? `${n}-ecs`}`,
+      ];
+    }
     case 'cluster':
       return [`aws ecs delete-cluster --cluster ${cluster}`];
     case 'lbSg':

@@ -24,9 +24,13 @@ export interface UpResult {
 export async function runUp(
   ctx: StepContext,
   progress: ProgressView,
-  s: UpSettings,
+  given: UpSettings,
   image: ImageHooks,
 ): Promise<UpResult> {
+  // A switch of --capacity on a live stack is refused before any AWS call; no flag keeps the recorded mode.
+  const { assertCapacityMode, recordedMode } = await import('../steps/capacity/mode.js');
+  const s: UpSettings = { ...given, capacity: given.capacity ?? recordedMode(ctx.state.current) };
+  assertCapacityMode(ctx.state.current, s.capacity!);
   const started = ctx.now();
   let outcomes: Record<string, TaskOutcome>;
   try {

@@ -83,13 +83,13 @@ export function upPlan(s: UpSettings): PlannedTask[] {
     t('targetGroup', 'target group', ['network']),
     t('listener', `listener HTTP:${s.listenerPort}`, ['loadBalancer', 'targetGroup']),
     t('lbActive', 'load balancer active', ['loadBalancer']),
-    t('instances', `${s.instanceCount} × ${s.instanceType} registered`, [
-      'cluster',
-      'instanceSg',
-      'iam',
-      'ami',
-      'network',
-    ]),
+    t(
+      'instances',
+      s.capacity === 'asg'
+        ? `Auto Scaling group and capacity provider, ${s.instanceCount} × ${s.instanceType} registered`
+        : `${s.instanceCount} × ${s.instanceType} registered`,
+      ['cluster', 'instanceSg', 'iam', 'ami', 'network'],
+    ),
     t('build', building ? `docker build${s.platform ? ` ${s.platform}` : ''}` : 'image (given with --image)', ['repo']),
     t('push', building ? 'docker push' : 'image push (skipped)', ['build']),
     t('taskdef', 'log group and task definition', ['build']),
@@ -174,6 +174,27 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
       const { waitForRegistration } = await import('../steps/instances/lifecycle.js');
       const st = c.state.current;
       const subnets = await subnetsOffering(c, s.instanceType, st.network!.subnets);
+      if (s.capacity === 'asg') {
+        const { ensureCapacity } = await import('../steps/capacity/stack.js');
+        const r = await ensureCapacity(c, {
+          imageId: amiId!,
+          instanceType: s.instanceType,
+          securityGroupId: st.instanceSecurityGroup!.id,
+          profileName: st.instanceRole!.profileName,
+          clusterName: st.cluster!.name,
+          subnets,
+          count: s.instanceCount,
+          maxInstances: s.maxInstances ?? 2 * s.instanceCount,
+          targetCapacity: s.targetCapacity,
+          wait: true,
+          waitTimeoutMs: s.waitTimeoutMs,
+          update: (d) => c.report.info(d),
+        });
+        return outcomeOf(
+          r.outcome,
+          `${r.outcome}, group ${r.autoScalingGroup.name}, ${r.registered}/${s.instanceCount} registered`,
+        );
+      }
       const launch = await ensureInstances(c, {
         count: s.instanceCount,
         instanceType: s.instanceType,
@@ -243,7 +264,9 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
     title: p.title,
     deps: p.deps,
     run: async (update) => {
-      await ctx.awsReady?.(SERVICES[p.id]);
+      await ctx.awsReady?.(
+        p.id === 'instances' && s.capacity === 'asg' ? [...SERVICES.instances, 'autoscaling'] : SERVICES[p.id],
+      );
       return runners[p.id](taskContext(ctx, update));
     },
   }));

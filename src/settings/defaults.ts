@@ -25,6 +25,8 @@ export const UP_DEFAULTS = {
   waitTimeoutMs: WAIT_TIMEOUT_MS,
   logs: true,
   logRetentionDays: 7,
+  /** Managed scaling keeps the instances full: no idle instance paid for (asg mode). */
+  targetCapacity: 100,
 } as const;
 
 /** The defaults of `lb create` and `lb probe`. */

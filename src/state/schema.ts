@@ -96,6 +96,23 @@ export const StateSchema = z.looseObject({
   loadBalancer: z.looseObject({ name: id, arn: id, dnsName: z.string() }).optional(),
   listener: z.looseObject({ arn: id, port: z.number().int() }).optional(),
   service: z.looseObject({ name: id, arn: id }).optional(),
+  /**
+   * How the container instances are run (`--capacity`). Absent on stacks made before the flag:
+   * those are `instances` (RunInstances). In `asg` mode it is written before the first create
+   * call, so `down` knows to look for the group by name even after a crash; each ID is added the
+   * moment its create call returns. `capacityProvider` is what a service's (or a task's)
+   * capacityProviderStrategy names.
+   */
+  capacity: z
+    .looseObject({
+      mode: z.enum(['instances', 'asg']),
+      launchTemplate: z.looseObject({ id, name: id, version: z.number().int() }).optional(),
+      autoScalingGroup: z.looseObject({ name: id, arn: z.string().optional() }).optional(),
+      capacityProvider: z.looseObject({ name: id, arn: id }).optional(),
+      /** An instance refresh started by `instances refresh` and not yet seen to finish. */
+      refresh: z.looseObject({ id }).optional(),
+    })
+    .optional(),
 });
 
 export type State = z.infer<typeof StateSchema>;
@@ -123,6 +140,7 @@ export const RESOURCE_KEYS = [
   'instanceSecurityGroup',
   'instanceRole',
   'instances',
+  'capacity',
   'logGroup',
   'taskDefinition',
   'targetGroup',

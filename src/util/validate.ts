@@ -232,3 +232,24 @@ export function boolean(value: string, flag: string): boolean {
     throw new UsageError(`${flag} must be true or false, got ${JSON.stringify(value)}`);
   return value === 'true';
 }
+
+/** `--capacity`: how container instances are run (RunInstances or an Auto Scaling group). */
+export function capacityMode(value: string, flag = '--capacity'): 'instances' | 'asg' {
+  if (value !== 'instances' && value !== 'asg') {
+    throw new UsageError(`${flag} must be instances or asg, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** `--max-instances` (default twice the count) may not be below the count the group keeps. */
+export function maxInstances(
+  max: number | undefined,
+  count: number,
+  flags = ['--max-instances', '--instance-count'],
+): number {
+  const value = max ?? Math.min(2 * count, 40);
+  if (value < count) {
+    throw new UsageError(`${flags[0]} ${value} is below ${flags[1]} ${count}: the group could never hold them`);
+  }
+  return value;
+}

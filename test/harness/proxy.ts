@@ -51,18 +51,19 @@ export function operationOf(headers: IncomingHttpHeaders, body: string): Call {
 
 export async function startProxy(
   target: string,
-  decide: (call: Call) => Decision = () => ({ kind: 'pass' }),
+  /** May answer later (a rule that first reads moto's state): the call waits for it. */
+  decide: (call: Call) => Decision | Promise<Decision> = () => ({ kind: 'pass' }),
 ): Promise<Proxy> {
   const upstream = new URL(target);
   const calls: Call[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
       const body = Buffer.concat(chunks);
       const call = operationOf(req.headers, body.toString());
       calls.push(call);
-      const decision = decide(call);
+      const decision = await decide(call);
       if (decision.kind === 'respond') {
         res.writeHead(decision.status, { 'content-type': 'application/json', ...decision.headers });
         res.end(decision.body);

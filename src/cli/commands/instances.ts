@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import type { CreateInstancesResult, DeleteInstancesResult, InstanceView } from '../../steps/instances/stack.js';
+import type { CreateInstancesResult, DeleteInstancesResult } from '../../steps/instances/stack.js';
+import { renderList, renderRefresh } from './instances-render.js';
 import * as v from '../../util/validate.js';
 import { examples, globalsOf, parser, runCommand } from './common.js';
 
@@ -14,6 +15,9 @@ interface CreateOptions {
   listenerPort: number;
   waitTimeout: number;
   wait: boolean;
+  capacity?: 'instances' | 'asg';
+  maxInstances?: number;
+  targetCapacity: number;
 }
 
 export function registerInstances(program: Command): void {
@@ -60,6 +64,22 @@ export function registerInstances(program: Command): void {
       parser(v.keyPairName, '--key-name'),
     )
     .option(
+      '--capacity <mode>',
+      'How the instances run: instances (RunInstances, a fixed set, as the walkthrough) or asg (an Auto Scaling group that replaces lost instances, scaled by an ECS capacity provider as the cluster default) (default: the mode the stack already has, else instances).',
+      parser(v.capacityMode, '--capacity'),
+    )
+    .option(
+      '--max-instances <n>',
+      'With --capacity asg: the most instances the capacity provider may scale the group to, 1-40, not below --count (default: twice --count).',
+      parser((x, f) => v.integer(x, f, 1, 40), '--max-instances'),
+    )
+    .option(
+      '--target-capacity <percent>',
+      'With --capacity asg: how full managed scaling keeps the instances, 1-100; below 100 keeps spare room for new tasks.',
+      parser((x, f) => v.integer(x, f, 1, 100), '--target-capacity'),
+      100,
+    )
+    .option(
       '--ingress-cidr <cidr>',
       "Who may reach the load balancer listener: the source CIDR of <name>-lb-sg's one rule.",
       parser(v.ipv4Cidr, '--ingress-cidr'),
@@ -85,12 +105,17 @@ export function registerInstances(program: Command): void {
     )
     .addHelpText(
       'after',
-      examples('instances create', 'instances create --count 3 --type t4g.small --wait-timeout 15m'),
+      examples(
+        'instances create',
+        'instances create --count 3 --type t4g.small --wait-timeout 15m',
+        'instances create --capacity asg --count 2 --max-instances 6',
+      ),
     )
     .action(async (opts: CreateOptions, cmd: Command) => {
+      const maxInstances = v.maxInstances(opts.maxInstances, opts.count, ['--max-instances', '--count']);
       await runCommand(globalsOf(cmd), {
         command: 'instances create',
-        services: ['ec2', 'ecs', 'iam', 'ssm'],
+        services: ['ec2', 'ecs', 'iam', 'ssm', 'autoscaling'],
         mutates: true,
         run: async (ctx) =>
           (await import('../../steps/instances/stack.js')).createInstances(ctx, {
@@ -104,6 +129,9 @@ export function registerInstances(program: Command): void {
             listenerPort: opts.listenerPort,
             wait: opts.wait,
             waitTimeoutMs: opts.waitTimeout,
+            capacity: opts.capacity,
+            maxInstances,
+            targetCapacity: opts.targetCapacity,
           }),
         render: renderCreate,
       });
@@ -118,10 +146,54 @@ export function registerInstances(program: Command): void {
     .action(async (_opts: object, cmd: Command) => {
       await runCommand(globalsOf(cmd), {
         command: 'instances list',
-        services: ['ec2', 'ecs'],
+        services: ['ec2', 'ecs', 'autoscaling'],
         mutates: false,
-        run: async (ctx) => (await import('../../steps/instances/stack.js')).listInstances(ctx),
+        run: async (ctx) => {
+          const instances = await (await import('../../steps/instances/stack.js')).listInstances(ctx);
+          const group = (await (await import('../../steps/capacity/stack.js')).showCapacity(ctx))?.autoScalingGroup;
+          // Plain list in instances mode (as before); with the group beside it in asg mode.
+          return group ? { autoScalingGroup: group, instances } : instances;
+        },
         render: renderList,
+      });
+    });
+
+  instances
+    .command('refresh')
+    .description(
+      'With --capacity asg: roll a new AMI (the current ECS-optimized one, or --ami) or instance type through the Auto Scaling group, new instances first, each old one drained by ECS.',
+    )
+    .option(
+      '--type <type>',
+      'New instance type (default: the one the launch template has).',
+      parser(v.instanceType, '--type'),
+    )
+    .option(
+      '--ami <id>',
+      "AMI to roll in (default: the current ECS-optimized Amazon Linux 2023 image from SSM for the type's architecture).",
+      parser((x, f) => v.awsId(x, 'ami', f), '--ami'),
+    )
+    .addOption(
+      new Option('--wait-timeout <duration>', 'How long to wait for the refresh to finish before exiting with code 4.')
+        .argParser(parser((x, f) => v.duration(x, f), '--wait-timeout'))
+        .default(3_600_000, '60m'),
+    )
+    .option('--no-wait', 'Return once the refresh has started (default: wait until it succeeds or fails).')
+    .addHelpText('after', examples('instances refresh', 'instances refresh --type t3.medium --no-wait --json'))
+    .action(async (opts: { type?: string; ami?: string; waitTimeout: number; wait: boolean }, cmd: Command) => {
+      await runCommand(globalsOf(cmd), {
+        command: 'instances refresh',
+        services: ['autoscaling', 'ec2', 'ssm'],
+        mutates: true,
+        run: async (ctx) =>
+          (await import('../../steps/capacity/refresh.js')).refreshInstances(ctx, {
+            instanceType: opts.type,
+            ami: opts.ami,
+            wait: opts.wait,
+            timeoutMs: opts.waitTimeout,
+            update: (d) => ctx.report.info(d),
+          }),
+        render: renderRefresh,
       });
     });
 
@@ -142,19 +214,35 @@ export function registerInstances(program: Command): void {
     .action(async (opts: { timeout: number }, cmd: Command) => {
       await runCommand(globalsOf(cmd), {
         command: 'instances delete',
-        services: ['ec2', 'ecs', 'iam'],
+        services: ['ec2', 'ecs', 'iam', 'autoscaling'],
         mutates: true,
         destructive: true,
         confirm: (s) =>
           `Terminate the container instances of stack ${s.name} and delete their security group and IAM role?`,
-        run: async (ctx) =>
-          (await import('../../steps/instances/stack.js')).deleteInstanceStack(ctx, { timeoutMs: opts.timeout }),
+        run: async (ctx) => {
+          // asg mode first: provider off the cluster, group emptied and deleted (steps/capacity/stack.ts).
+          const capacity = await (
+            await import('../../steps/capacity/stack.js')
+          ).deleteCapacity(ctx, { timeoutMs: opts.timeout });
+          const rest = await (
+            await import('../../steps/instances/stack.js')
+          ).deleteInstanceStack(ctx, { timeoutMs: opts.timeout });
+          return capacity.outcome === 'absent'
+            ? rest
+            : {
+                ...rest,
+                outcome: 'deleted' as const,
+                terminated: [...new Set([...capacity.terminated, ...rest.terminated])],
+                capacity,
+              };
+        },
         render: renderDelete,
       });
     });
 }
 
 function renderCreate(r: CreateInstancesResult): string {
+  const c = r.capacity;
   const lines = [
     `${r.outcome}: ${r.instances.length} instance(s) for cluster ${r.cluster}${r.registered === undefined ? ' (not waiting for registration)' : `, ${r.registered} registered`}`,
     ...r.instances.map(
@@ -165,25 +253,14 @@ function renderCreate(r: CreateInstancesResult): string {
     `  vpc         ${r.network.vpcId}`,
     `  groups      ${r.securityGroups.instance.name} ${r.securityGroups.instance.id}, ${r.securityGroups.lb.name} ${r.securityGroups.lb.id}`,
     `  profile     ${r.role.profileName}`,
+    ...(c
+      ? [
+          `  asg         ${c.autoScalingGroup.name} (launch template ${c.launchTemplate.name} version ${c.launchTemplate.version})`,
+          `  provider    ${c.capacityProvider.name} (the cluster's default capacity provider strategy)`,
+        ]
+      : []),
   ];
   return lines.join('\n');
-}
-
-function renderList(rows: InstanceView[]): string {
-  if (rows.length === 0) return 'no instances';
-  return rows
-    .map((i) =>
-      [
-        i.id,
-        i.state,
-        i.type,
-        i.az,
-        i.privateIp ?? '-',
-        i.publicIp ?? '-',
-        i.containerInstance ? 'registered' : 'not registered',
-      ].join('\t'),
-    )
-    .join('\n');
 }
 
 function renderDelete(r: DeleteInstancesResult): string {

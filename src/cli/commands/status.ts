@@ -10,7 +10,7 @@ export function registerStatus(program: Command): void {
       const { stackStatus, renderStatus } = await import('../../steps/status/status.js');
       await runCommand(globalsOf(cmd), {
         command: 'status',
-        services: ['ecr', 'ecs', 'ec2', 'elb', 'iam', 'logs'],
+        services: ['ecr', 'ecs', 'ec2', 'elb', 'iam', 'logs', 'autoscaling'],
         mutates: false,
         run: (ctx) => stackStatus(ctx),
         render: renderStatus,

@@ -24,12 +24,16 @@ export function registerUp(program: Command): void {
       examples(
         'up --name web --region us-east-1',
         'up --name web --image public.ecr.aws/nginx/nginx:1.27 --container-port 80 --desired-count 4 --dry-run',
+        'up --name web --capacity asg --instance-count 2 --max-instances 6',
       ),
     )
     .action(async (opts: { config?: string; dryRun?: boolean }, cmd: Command) => {
       const { mergeSettings, readConfigFile } = await import('../../orchestrate/settings.js');
       const flags = settingsFromFlags(cmd, UP_SCHEMA);
-      const settings = mergeSettings(flags, opts.config ? await readConfigFile(opts.config) : {});
+      const merged = mergeSettings(flags, opts.config ? await readConfigFile(opts.config) : {});
+      // The group's maximum: default twice the count, never below it (exit 2 before any call).
+      const { maxInstances } = await import('../../util/validate.js');
+      const settings = { ...merged, maxInstances: maxInstances(merged.maxInstances, merged.instanceCount) };
       const globals = { ...globalsOf(cmd), name: globalsOf(cmd).name ?? settings.name };
       const registry =
         settings.registry ??
@@ -51,7 +55,8 @@ export function registerUp(program: Command): void {
       const image = await upImage.prepareImage(resolved, { endpoint });
       await runCommand(globals, {
         command: 'up',
-        services: ['ec2', 'elb', 'ecr', 'ecs', 'iam', 'ssm', 'logs'],
+        // Auto Scaling last: only the instances task of an asg stack waits for it.
+        services: ['ec2', 'elb', 'ecr', 'ecs', 'iam', 'ssm', 'logs', 'autoscaling'],
         mutates: true,
         createsStack: true,
         clientsPerTask: true,

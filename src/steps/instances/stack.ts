@@ -14,6 +14,10 @@ import { ensureInstances, findStackInstances, PRESENT_STATES, type SubnetChoice 
 import { deregisterContainerInstances, readFleet, terminateInstances, waitForRegistration } from './lifecycle.js';
 import { ensureNetwork, type NetworkRecord } from '../network/network.js';
 import type { Outcome } from '../outcome.js';
+import { assertCapacityMode, recordedMode, type CapacityMode } from '../capacity/mode.js';
+import { DEFAULT_TARGET_CAPACITY } from '../capacity/provider.js';
+import { ensureCapacity, type CapacityResult } from '../capacity/stack.js';
+
 import {
   deleteLbSecurityGroupIfUnused,
   deleteSecurityGroup,
@@ -33,10 +37,14 @@ export interface CreateInstancesInput {
   readonly listenerPort: number;
   readonly wait: boolean;
   readonly waitTimeoutMs: number;
+  /** `asg`: an Auto Scaling group + capacity provider (steps/capacity); undefined: the recorded mode. */
+  readonly capacity?: CapacityMode;
+  readonly maxInstances?: number;
+  readonly targetCapacity?: number;
 }
 
 export interface CreateInstancesResult {
-  readonly outcome: Outcome;
+  readonly outcome: Outcome | 'updated';
   readonly cluster: string;
   readonly instances: { readonly id: string; readonly subnetId?: string; readonly az?: string }[];
   readonly launched: string[];
@@ -47,6 +55,8 @@ export interface CreateInstancesResult {
   readonly network: NetworkRecord;
   readonly securityGroups: { readonly lb: GroupRecord; readonly instance: GroupRecord };
   readonly role: InstanceRoleResult['role'];
+  /** asg mode: the launch template, group and capacity provider. */
+  readonly capacity?: CapacityResult;
 }
 
 /**
@@ -55,6 +65,8 @@ export interface CreateInstancesResult {
  * gone is made again; a run stopped half-way continues from where it stopped.
  */
 export async function createInstances(ctx: StepContext, input: CreateInstancesInput): Promise<CreateInstancesResult> {
+  const mode = input.capacity ?? recordedMode(ctx.state.current);
+  assertCapacityMode(ctx.state.current, mode); // before any AWS call
   const recordedCluster = ctx.state.current.cluster;
   if (!recordedCluster) throw missingStep('cluster', 'cluster create');
   if (!(await findActiveCluster(ctx.aws.ecs, recordedCluster.name))) {
@@ -77,6 +89,40 @@ export async function createInstances(ctx: StepContext, input: CreateInstancesIn
   ] as const);
 
   const subnets = await subnetsOffering(ctx, input.instanceType, groups.network.subnets);
+  if (mode === 'asg') {
+    const capacity = await ctx.report.step(
+      `Auto Scaling group and capacity provider (${input.count} × ${input.instanceType})`,
+      (update) =>
+        ensureCapacity(ctx, {
+          imageId: ami.imageId,
+          instanceType: input.instanceType,
+          securityGroupId: groups.instance.id,
+          profileName: iam.role.profileName,
+          clusterName: recordedCluster.name,
+          keyName: input.keyName,
+          subnets,
+          count: input.count,
+          maxInstances: input.maxInstances ?? 2 * input.count,
+          targetCapacity: input.targetCapacity ?? DEFAULT_TARGET_CAPACITY,
+          wait: input.wait,
+          waitTimeoutMs: input.waitTimeoutMs,
+          update,
+        }),
+    );
+    return {
+      outcome: capacity.outcome,
+      cluster: recordedCluster.name,
+      instances: capacity.instances.map((id) => ({ id })),
+      launched: [],
+      ...(capacity.registered === undefined ? {} : { registered: capacity.registered }),
+      instanceType: input.instanceType,
+      ami,
+      network: groups.network,
+      securityGroups: { lb: groups.lb, instance: groups.instance },
+      role: iam.role,
+      capacity,
+    };
+  }
   const launch = await ctx.report.step(`${input.count} × ${input.instanceType} instance(s)`, () =>
     ensureInstances(ctx, {
       count: input.count,

@@ -34,6 +34,7 @@ import { resolveTaskDefinition, shortTaskDefinition } from '../taskdef/resolve.j
 import { waitForContainerInstance } from '../cluster/container-instances.js';
 import { clockOf } from '../context.js';
 import { eventKey, type RolloutRef } from './wait.js';
+import { capacityProviderStrategy } from '../capacity/mode.js';
 
 export type ServiceOutcome = Outcome | 'updated';
 
@@ -121,11 +122,14 @@ export async function createService(ctx: StepContext, input: CreateServiceInput 
   }
 
   await waitForContainerInstance(ctx, cluster, gateTimeoutMs);
+  // asg mode: the stack's capacity provider (no launch type), so ECS scales the group to the
+  // tasks; otherwise the walkthrough's fixed instances with launch type EC2.
+  const providers = capacityProviderStrategy(ctx.state.current);
   const request: CreateServiceCommandInput = {
     cluster,
     serviceName: name,
     taskDefinition: td.arn,
-    launchType: 'EC2',
+    ...(providers ? { capacityProviderStrategy: providers } : { launchType: 'EC2' }),
     schedulingStrategy: strategy,
     ...(strategy === 'REPLICA' ? { desiredCount: input.desiredCount ?? DEFAULT_DESIRED_COUNT } : {}),
     deploymentConfiguration: deploymentConfiguration(strategy),

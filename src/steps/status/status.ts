@@ -95,6 +95,30 @@ const checks: Check[] = [
     return { kind: 'instances', id: s.instances.ids.join(', '), status: `${running}/${n} running`, drift: running < n };
   },
   async (ctx, s) => {
+    if (s.capacity?.mode !== 'asg') return undefined;
+    const { showCapacity } = await import('../capacity/stack.js');
+    const view = (await showCapacity(ctx))!;
+    const g = view.autoScalingGroup!;
+    const p = view.capacityProvider!;
+    return [
+      g.exists
+        ? {
+            kind: 'auto scaling group',
+            id: g.name,
+            status: `desired ${g.desired}, ${g.inService} in service (min ${g.min}, max ${g.max})`,
+            drift: (g.inService ?? 0) < (g.min ?? 0),
+          }
+        : gone('auto scaling group', g.name),
+      p.exists
+        ? ok(
+            'capacity provider',
+            p.name,
+            `${p.updateStatus ?? p.status}, target ${p.targetCapacity}%, termination protection ${p.managedTerminationProtection}`,
+          )
+        : gone('capacity provider', p.name),
+    ];
+  },
+  async (ctx, s) => {
     if (!s.logGroup) return undefined;
     const { findLogGroup } = await import('../logs/log-group.js');
     return (await findLogGroup(ctx.aws.logs, s.logGroup.name))
