@@ -2,6 +2,7 @@
  * One frozen configuration builds every AWS client. Clients are loaded per command (an SDK
  * package costs 45–210 ms to import), so `--help` loads none and `repo create` only ECR.
  */
+import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ECRClient } from '@aws-sdk/client-ecr';
@@ -32,9 +33,10 @@ export interface Clients {
   readonly iam: IAMClient;
   readonly ssm: SSMClient;
   readonly logs: CloudWatchLogsClient;
+  readonly autoscaling: ApplicationAutoScalingClient;
 }
 export type ServiceName = keyof Clients;
-export const ALL_SERVICES: readonly ServiceName[] = ['ecr', 'ecs', 'ec2', 'elb', 'iam', 'ssm', 'logs'];
+export const ALL_SERVICES: readonly ServiceName[] = ['ecr', 'ecs', 'ec2', 'elb', 'iam', 'ssm', 'logs', 'autoscaling'];
 
 const loaders: { [K in ServiceName]: () => Promise<new (config: object) => Clients[K]> } = {
   ecr: async () => (await import('@aws-sdk/client-ecr')).ECRClient,
@@ -44,6 +46,7 @@ const loaders: { [K in ServiceName]: () => Promise<new (config: object) => Clien
   iam: async () => (await import('@aws-sdk/client-iam')).IAMClient,
   ssm: async () => (await import('@aws-sdk/client-ssm')).SSMClient,
   logs: async () => (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient,
+  autoscaling: async () => (await import('@aws-sdk/client-application-auto-scaling')).ApplicationAutoScalingClient,
 };
 
 export interface LoadingClients {

@@ -66,6 +66,20 @@ export const StateSchema = z.looseObject({
   loadBalancer: z.looseObject({ name: id, arn: id, dnsName: z.string() }).optional(),
   listener: z.looseObject({ arn: id, port: z.number().int() }).optional(),
   service: z.looseObject({ name: id, arn: id }).optional(),
+  /** Application Auto Scaling of the service's desired count: the scalable target and ecsctl's policies. */
+  autoScaling: z
+    .looseObject({
+      resourceId: id,
+      arn: z.string().optional(),
+      min: z.number().int(),
+      max: z.number().int(),
+      policies: z.array(z.looseObject({ name: id, arn: z.string().optional() })),
+    })
+    .optional(),
+  /** The task execution role that lets ECS read the container definition's secrets (only with --secret). */
+  executionRole: z.looseObject({ roleName: id, arn: id }).optional(),
+  /** The latest one-off task `ecsctl run` started (its ARN, recorded the moment RunTask returns). */
+  lastRun: z.looseObject({ taskArn: id }).optional(),
 });
 
 export type State = z.infer<typeof StateSchema>;
@@ -99,4 +113,6 @@ export const RESOURCE_KEYS = [
   'loadBalancer',
   'listener',
   'service',
+  'autoScaling',
+  'executionRole',
 ] as const satisfies readonly (keyof State)[];

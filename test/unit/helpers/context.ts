@@ -4,6 +4,7 @@
  * only when a step sleeps, so waits run instantly and timeouts are exact.
  */
 import { mockClient } from 'aws-sdk-client-mock';
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECRClient } from '@aws-sdk/client-ecr';
@@ -30,6 +31,7 @@ export const awsMock = {
   iam: mockClient(IAMClient),
   ssm: mockClient(SSMClient),
   logs: mockClient(CloudWatchLogsClient),
+  autoscaling: mockClient(ApplicationAutoScalingClient),
 };
 
 export function resetAwsMocks(): void {
@@ -46,6 +48,7 @@ export function testClients(): Clients {
     iam: new IAMClient(config),
     ssm: new SSMClient(config),
     logs: new CloudWatchLogsClient(config),
+    autoscaling: new ApplicationAutoScalingClient(config),
   };
 }
 

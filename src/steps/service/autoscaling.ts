@@ -1,0 +1,335 @@
+/**
+ * Service auto scaling (Application Auto Scaling): a scalable target on the service's desired
+ * count (`service/<cluster>/<service>`, `ecs:service:DesiredCount`) and target-tracking policies
+ * on average CPU and on ALB requests per target. Once the target exists the autoscaler owns the
+ * desired count: `up` and `service update` stop sending one, so a rerun never undoes a scale-out
+ * (terraform-aws-ecs#346).
+ */
+import {
+  DeleteScalingPolicyCommand,
+  DeregisterScalableTargetCommand,
+  DescribeScalableTargetsCommand,
+  DescribeScalingPoliciesCommand,
+  PutScalingPolicyCommand,
+  RegisterScalableTargetCommand,
+  type PutScalingPolicyCommandInput,
+  type ScalableTarget,
+  type ScalingPolicy,
+} from '@aws-sdk/client-application-auto-scaling';
+import { asOperationError, isAwsError } from '../../aws/errors.js';
+import { assertOwned, STACK_TAG } from '../../aws/tags.js';
+import { missingStep, OperationError, UsageError } from '../../errors.js';
+import type { State } from '../../state/schema.js';
+import { stackOf, type StepContext } from '../context.js';
+import type { Outcome } from '../repo/repository.js';
+import { describeService } from './config.js';
+
+export const SCALABLE_DIMENSION = 'ecs:service:DesiredCount';
+const NAMESPACE = 'ecs';
+
+export interface AutoScalingSettings {
+  readonly min: number;
+  readonly max: number;
+  /** Average CPU utilization to hold, in percent (1–100). */
+  readonly cpuTarget?: number;
+  /** ALB requests per target to hold (per minute, as the metric counts them). */
+  readonly requestsPerTarget?: number;
+}
+
+export type AutoScalingRecord = NonNullable<State['autoScaling']>;
+
+export interface AutoScalingResult {
+  readonly outcome: Outcome | 'updated';
+  readonly changes: string[];
+  readonly autoScaling?: AutoScalingRecord;
+}
+
+/** What `service show` and `service autoscale` report. */
+export interface AutoScalingView {
+  readonly resourceId: string;
+  readonly min: number;
+  readonly max: number;
+  readonly policies: { readonly name: string; readonly metric: string; readonly target: number }[];
+}
+
+/**
+ * Checks the flags' combination, before any AWS call: min ≤ max, at least one target metric,
+ * CPU within 1–100 (the flag parsers check each number's own range).
+ */
+export function checkAutoScalingSettings(s: AutoScalingSettings): AutoScalingSettings {
+  if (s.min > s.max)
+    throw new UsageError(`--min-count ${s.min} is above --max-count ${s.max}; the minimum must not exceed the maximum`);
+  if (s.cpuTarget === undefined && s.requestsPerTarget === undefined)
+    throw new UsageError('auto scaling needs a target to track: pass --cpu-target PCT and/or --requests-per-target N');
+  if (s.cpuTarget !== undefined && (s.cpuTarget <= 0 || s.cpuTarget > 100))
+    throw new UsageError(`--cpu-target must be above 0 and at most 100 (percent), got ${s.cpuTarget}`);
+  return s;
+}
+
+export const scalableResourceId = (cluster: string, service: string): string => `service/${cluster}/${service}`;
+
+/** The desired count a new service starts with when auto scaling is on: the asked count, within [min, max]. */
+export const clampDesiredCount = (count: number, min: number, max: number): number =>
+  Math.min(max, Math.max(min, count));
+
+/**
+ * ALBRequestCountPerTarget's resource label: the final portion of the load balancer ARN
+ * (`app/<lb-name>/<lb-id>`) and of the target group ARN (`targetgroup/<tg-name>/<tg-id>`), joined
+ * by a slash (Application Auto Scaling API reference, PredefinedMetricSpecification).
+ */
+export function albResourceLabel(loadBalancerArn: string, targetGroupArn: string): string {
+  const lb = /:loadbalancer\/(app\/[^/]+\/[^/]+)$/.exec(loadBalancerArn)?.[1];
+  const tg = /:(targetgroup\/[^/]+\/[^/]+)$/.exec(targetGroupArn)?.[1];
+  if (!lb) throw new OperationError(`${loadBalancerArn} is not an Application Load Balancer ARN`);
+  if (!tg) throw new OperationError(`${targetGroupArn} is not a target group ARN`);
+  return `${lb}/${tg}`;
+}
+
+/** ecsctl's policy names: `<service>-cpu` and `<service>-requests`; other policies are left alone. */
+export const policyNames = (service: string) => ({ cpu: `${service}-cpu`, requests: `${service}-requests` });
+
+/** The target-tracking policies the settings ask for, in a fixed order. */
+export function wantedPolicies(
+  state: State,
+  service: string,
+  resourceId: string,
+  s: AutoScalingSettings,
+): PutScalingPolicyCommandInput[] {
+  const names = policyNames(service);
+  const base = { ServiceNamespace: NAMESPACE, ResourceId: resourceId, ScalableDimension: SCALABLE_DIMENSION } as const;
+  const out: PutScalingPolicyCommandInput[] = [];
+  if (s.cpuTarget !== undefined) {
+    out.push({
+      ...base,
+      PolicyName: names.cpu,
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: s.cpuTarget,
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+      },
+    });
+  }
+  if (s.requestsPerTarget !== undefined) {
+    if (!state.loadBalancer || !state.targetGroup) {
+      throw new UsageError('--requests-per-target needs the load balancer and target group, and none is recorded', {
+        hint: 'Run `ecsctl lb create` (or `ecsctl up`) first, or scale on --cpu-target only.',
+      });
+    }
+    out.push({
+      ...base,
+      PolicyName: names.requests,
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: s.requestsPerTarget,
+        PredefinedMetricSpecification: {
+          PredefinedMetricType: 'ALBRequestCountPerTarget',
+          ResourceLabel: albResourceLabel(state.loadBalancer.arn, state.targetGroup.arn),
+        },
+      },
+    });
+  }
+  return out;
+}
+
+/** The service's scalable target and its scaling policies, or undefined when it has none. */
+export async function findAutoScaling(
+  ctx: StepContext,
+  resourceId: string,
+): Promise<{ target: ScalableTarget; policies: ScalingPolicy[] } | undefined> {
+  const aas = ctx.aws.autoscaling;
+  try {
+    const targets = await aas.send(
+      new DescribeScalableTargetsCommand({
+        ServiceNamespace: NAMESPACE,
+        ResourceIds: [resourceId],
+        ScalableDimension: SCALABLE_DIMENSION,
+      }),
+    );
+    const target = targets.ScalableTargets?.find((t) => t.ResourceId === resourceId);
+    if (!target) return undefined;
+    const policies: ScalingPolicy[] = [];
+    let NextToken: string | undefined;
+    do {
+      const out = await aas.send(
+        new DescribeScalingPoliciesCommand({
+          ServiceNamespace: NAMESPACE,
+          ResourceId: resourceId,
+          ScalableDimension: SCALABLE_DIMENSION,
+          NextToken,
+        }),
+      );
+      policies.push(...(out.ScalingPolicies ?? []));
+      NextToken = out.NextToken;
+    } while (NextToken);
+    return { target, policies };
+  } catch (e) {
+    throw asOperationError(`describe auto scaling of ${resourceId}`, e);
+  }
+}
+
+export function toView(found: { target: ScalableTarget; policies: ScalingPolicy[] }): AutoScalingView {
+  return {
+    resourceId: found.target.ResourceId!,
+    min: found.target.MinCapacity ?? 0,
+    max: found.target.MaxCapacity ?? 0,
+    policies: found.policies.map((p) => ({
+      name: p.PolicyName!,
+      metric: p.TargetTrackingScalingPolicyConfiguration?.PredefinedMetricSpecification?.PredefinedMetricType ?? '-',
+      target: p.TargetTrackingScalingPolicyConfiguration?.TargetValue ?? 0,
+    })),
+  };
+}
+
+/** The recorded (or stack-named) service, which must be ACTIVE and this stack's. */
+async function ownedServiceName(ctx: StepContext): Promise<{ cluster: string; service: string }> {
+  const state = ctx.state.current;
+  const cluster = state.cluster?.name;
+  if (!cluster) throw missingStep('cluster', 'cluster create');
+  const service = state.service?.name ?? stackOf(ctx);
+  const found = await describeService(ctx.aws.ecs, cluster, service);
+  if (!found || found.service.status !== 'ACTIVE')
+    throw new OperationError(`ECS service ${service} does not exist in cluster ${cluster}`, {
+      hint: 'Run `ecsctl service create` (or `ecsctl up`) first.',
+    });
+  assertOwned('ECS service', service, found.tags, stackOf(ctx));
+  return { cluster, service };
+}
+
+/**
+ * Registers the scalable target (or changes its min/max) and puts the wanted target-tracking
+ * policies, deleting ecsctl's policies no longer wanted. Each is recorded as soon as it exists.
+ * Converged: two Describe calls, nothing else.
+ */
+export async function ensureAutoScaling(ctx: StepContext, settings: AutoScalingSettings): Promise<AutoScalingResult> {
+  const s = checkAutoScalingSettings(settings);
+  const state = ctx.state.current;
+  const { cluster, service } = await ownedServiceName(ctx);
+  const resourceId = scalableResourceId(cluster, service);
+  const wanted = wantedPolicies(state, service, resourceId, s);
+  const aas = ctx.aws.autoscaling;
+  const found = await findAutoScaling(ctx, resourceId);
+  const changes: string[] = [];
+  let arn = found?.target.ScalableTargetARN ?? state.autoScaling?.arn;
+  if (!found || found.target.MinCapacity !== s.min || found.target.MaxCapacity !== s.max) {
+    try {
+      const out = await aas.send(
+        new RegisterScalableTargetCommand({
+          ServiceNamespace: NAMESPACE,
+          ResourceId: resourceId,
+          ScalableDimension: SCALABLE_DIMENSION,
+          MinCapacity: s.min,
+          MaxCapacity: s.max,
+          ...(found ? {} : { Tags: { [STACK_TAG]: stackOf(ctx) } }),
+        }),
+      );
+      arn = out.ScalableTargetARN ?? arn;
+    } catch (e) {
+      throw asOperationError(`register the scalable target ${resourceId}`, e);
+    }
+    changes.push(
+      found
+        ? `tasks ${found.target.MinCapacity}–${found.target.MaxCapacity} → ${s.min}–${s.max}`
+        : `scalable target ${s.min}–${s.max} tasks`,
+    );
+  }
+  const ourNames = Object.values(policyNames(service));
+  let policies = (found?.policies ?? [])
+    .filter((p) => ourNames.includes(p.PolicyName!))
+    .map((p) => ({ name: p.PolicyName!, arn: p.PolicyARN }));
+  const record = async () => {
+    const next: AutoScalingRecord = { resourceId, arn, min: s.min, max: s.max, policies };
+    if (JSON.stringify(ctx.state.current.autoScaling) !== JSON.stringify(next))
+      await ctx.state.record({ autoScaling: next });
+    return next;
+  };
+  await record();
+
+  for (const policy of wanted) {
+    const live = found?.policies.find((p) => p.PolicyName === policy.PolicyName);
+    if (live && samePolicy(live, policy)) continue;
+    let policyArn: string | undefined;
+    try {
+      policyArn = (await aas.send(new PutScalingPolicyCommand(policy))).PolicyARN;
+    } catch (e) {
+      throw asOperationError(`put scaling policy ${policy.PolicyName}`, e);
+    }
+    policies = [...policies.filter((p) => p.name !== policy.PolicyName), { name: policy.PolicyName!, arn: policyArn }];
+    await record();
+    changes.push(`${live ? 'updated' : 'added'} policy ${policy.PolicyName} (${describePolicy(policy)})`);
+  }
+  for (const stale of policies.filter((p) => !wanted.some((w) => w.PolicyName === p.name))) {
+    await deletePolicy(ctx, resourceId, stale.name);
+    policies = policies.filter((p) => p.name !== stale.name);
+    await record();
+    changes.push(`removed policy ${stale.name}`);
+  }
+  const outcome = changes.length === 0 ? 'unchanged' : found ? 'updated' : 'created';
+  return { outcome, changes, autoScaling: await record() };
+}
+
+/**
+ * Deletes ecsctl's scaling policies and deregisters the scalable target; the service keeps the
+ * desired count the autoscaler last set. Already gone counts as done. Policies are deleted
+ * explicitly first: AWS removes them with the target, but not every endpoint does (moto keeps them).
+ */
+export async function deleteAutoScaling(ctx: StepContext): Promise<Outcome> {
+  const state = ctx.state.current;
+  const cluster = state.cluster?.name;
+  const service = state.service?.name ?? stackOf(ctx);
+  const resourceId = state.autoScaling?.resourceId ?? (cluster ? scalableResourceId(cluster, service) : undefined);
+  if (!resourceId) return 'absent';
+  const found = await findAutoScaling(ctx, resourceId);
+  if (!found) {
+    if (state.autoScaling) await ctx.state.record({ autoScaling: undefined });
+    return 'absent';
+  }
+  const ourNames = Object.values(policyNames(resourceId.split('/')[2] ?? service));
+  for (const p of found.policies.filter((x) => ourNames.includes(x.PolicyName!)))
+    await deletePolicy(ctx, resourceId, p.PolicyName!);
+  try {
+    await ctx.aws.autoscaling.send(
+      new DeregisterScalableTargetCommand({
+        ServiceNamespace: NAMESPACE,
+        ResourceId: resourceId,
+        ScalableDimension: SCALABLE_DIMENSION,
+      }),
+    );
+  } catch (e) {
+    if (!isAwsError(e, 'ObjectNotFoundException')) throw asOperationError(`deregister ${resourceId}`, e);
+  }
+  await ctx.state.record({ autoScaling: undefined });
+  return 'deleted';
+}
+
+async function deletePolicy(ctx: StepContext, resourceId: string, name: string): Promise<void> {
+  try {
+    await ctx.aws.autoscaling.send(
+      new DeleteScalingPolicyCommand({
+        PolicyName: name,
+        ServiceNamespace: NAMESPACE,
+        ResourceId: resourceId,
+        ScalableDimension: SCALABLE_DIMENSION,
+      }),
+    );
+  } catch (e) {
+    if (!isAwsError(e, 'ObjectNotFoundException')) throw asOperationError(`delete scaling policy ${name}`, e);
+  }
+}
+
+function samePolicy(live: ScalingPolicy, wanted: PutScalingPolicyCommandInput): boolean {
+  const a = live.TargetTrackingScalingPolicyConfiguration;
+  const b = wanted.TargetTrackingScalingPolicyConfiguration;
+  return (
+    live.PolicyType === wanted.PolicyType &&
+    a?.TargetValue === b?.TargetValue &&
+    a?.PredefinedMetricSpecification?.PredefinedMetricType === b?.PredefinedMetricSpecification?.PredefinedMetricType &&
+    (a?.PredefinedMetricSpecification?.ResourceLabel ?? '') === (b?.PredefinedMetricSpecification?.ResourceLabel ?? '')
+  );
+}
+
+function describePolicy(p: PutScalingPolicyCommandInput): string {
+  const c = p.TargetTrackingScalingPolicyConfiguration!;
+  return c.PredefinedMetricSpecification?.PredefinedMetricType === 'ALBRequestCountPerTarget'
+    ? `${c.TargetValue} requests per target`
+    : `${c.TargetValue}% CPU`;
+}
