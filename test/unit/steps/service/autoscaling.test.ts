@@ -15,13 +15,12 @@ import {
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { ForeignResourceError, UsageError } from '../../../../src/errors.js';
 import type { State } from '../../../../src/state/schema.js';
+import { deleteAutoScaling, ensureAutoScaling } from '../../../../src/steps/service/autoscaling.js';
 import {
   albResourceLabel,
   checkAutoScalingSettings,
   clampDesiredCount,
-  deleteAutoScaling,
-  ensureAutoScaling,
-} from '../../../../src/steps/service/autoscaling.js';
+} from '../../../../src/steps/service/autoscaling-policy.js';
 import { awsMock, resetAwsMocks, testContext } from '../../helpers/context.js';
 
 const TG = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/943f017f100becff';

@@ -98,13 +98,11 @@ describe('ensureExecutionRole', () => {
   it('only reads when the role, the managed policy and the same inline policy are there', async () => {
     role();
     awsMock.iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [{ PolicyArn: MANAGED }] });
-    awsMock.iam
-      .on(GetRolePolicyCommand)
-      .resolves({
-        RoleName: 'x',
-        PolicyName: 'ecsctl-secrets',
-        PolicyDocument: encodeURIComponent(secretsPolicyDocument([SM])!),
-      });
+    awsMock.iam.on(GetRolePolicyCommand).resolves({
+      RoleName: 'x',
+      PolicyName: 'ecsctl-secrets',
+      PolicyDocument: encodeURIComponent(secretsPolicyDocument([SM])!),
+    });
     const { ctx } = testContext({ ...base, executionRole: { roleName: 'web-task-execution', arn: ROLE_ARN } });
     const r = await ensureExecutionRole(ctx, [['DB_PASSWORD', SM]]);
     expect(r.outcome).toBe('unchanged');
@@ -114,13 +112,11 @@ describe('ensureExecutionRole', () => {
   it('puts the policy again when the secrets change, and takes it back when none are left', async () => {
     role();
     awsMock.iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [{ PolicyArn: MANAGED }] });
-    awsMock.iam
-      .on(GetRolePolicyCommand)
-      .resolves({
-        RoleName: 'x',
-        PolicyName: 'ecsctl-secrets',
-        PolicyDocument: encodeURIComponent(secretsPolicyDocument([SM])!),
-      });
+    awsMock.iam.on(GetRolePolicyCommand).resolves({
+      RoleName: 'x',
+      PolicyName: 'ecsctl-secrets',
+      PolicyDocument: encodeURIComponent(secretsPolicyDocument([SM])!),
+    });
     const recorded = { ...base, executionRole: { roleName: 'web-task-execution', arn: ROLE_ARN } };
     expect((await ensureExecutionRole(testContext(recorded).ctx, [['TOKEN', PARAM]])).outcome).toBe('updated');
     expect(mutating()).toEqual(['PutRolePolicyCommand']);
@@ -170,13 +166,11 @@ describe('taskdef register --secret', () => {
   it('registers the secrets by ARN with the execution role, and the same flags again register nothing', async () => {
     role();
     awsMock.iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [{ PolicyArn: MANAGED }] });
-    awsMock.iam
-      .on(GetRolePolicyCommand)
-      .resolves({
-        RoleName: 'x',
-        PolicyName: 'ecsctl-secrets',
-        PolicyDocument: encodeURIComponent(secretsPolicyDocument([SM])!),
-      });
+    awsMock.iam.on(GetRolePolicyCommand).resolves({
+      RoleName: 'x',
+      PolicyName: 'ecsctl-secrets',
+      PolicyDocument: encodeURIComponent(secretsPolicyDocument([SM])!),
+    });
     awsMock.logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
     awsMock.logs.on(CreateLogGroupCommand).resolves({});
     awsMock.logs.on(PutRetentionPolicyCommand).resolves({});
