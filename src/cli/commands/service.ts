@@ -2,12 +2,14 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import type { RolloutStatus } from '../../steps/service/rollout-status.js';
 import type { ServiceView } from '../../steps/service/view.js';
+import type { AutoScalingView } from '../../steps/service/autoscaling.js';
 import type { ServiceResult } from '../../steps/service/service.js';
 import type { StepContext } from '../../steps/context.js';
 import * as v from '../../util/validate.js';
 import { SHARED } from '../../settings/declarations.js';
 import { WAIT_TIMEOUT_MS } from '../../settings/defaults.js';
 import { examples, globalsOf, parser, runCommand } from './common.js';
+import { registerServiceDayTwo } from './service-day-two.js';
 
 interface WaitFlags {
   wait: boolean;
@@ -146,6 +148,14 @@ export function registerService(program: Command): void {
         services: ['ecs', 'elb'],
         mutates: true,
         run: async (ctx) => {
+          const scaling = ctx.state.current.autoScaling;
+          if (scaling && opts.desiredCount !== undefined)
+            throw new UsageError(
+              `service ${ctx.state.current.service?.name ?? ctx.state.current.name} scales automatically (${scaling.min}–${scaling.max} tasks): --desired-count would undo the autoscaler`,
+              {
+                hint: 'Change the range with `ecsctl service autoscale`, or turn it off with `ecsctl service autoscale --off`.',
+              },
+            );
           const steps = await import('../../steps/service/update.js');
           const result = await steps.updateService(ctx, {
             desiredCount: opts.desiredCount,
@@ -171,9 +181,18 @@ export function registerService(program: Command): void {
     .action(async (opts: { events?: number }, cmd: Command) => {
       await runCommand(globalsOf(cmd), {
         command: 'service show',
-        services: ['ecs', 'elb'],
+        services: ['ecs', 'elb', 'autoscaling'],
         mutates: false,
-        run: async (ctx) => (await import('../../steps/service/view.js')).showService(ctx, { eventCount: opts.events }),
+        run: async (ctx) => {
+          const view = await (
+            await import('../../steps/service/view.js')
+          ).showService(ctx, { eventCount: opts.events });
+          const recorded = ctx.state.current.autoScaling;
+          if (!view.exists || !recorded) return view;
+          const { findAutoScaling, toView } = await import('../../steps/service/autoscaling.js');
+          const found = await findAutoScaling(ctx, recorded.resourceId);
+          return { ...view, autoScaling: found ? toView(found) : undefined };
+        },
         render: renderService,
       });
     });
@@ -205,6 +224,8 @@ export function registerService(program: Command): void {
         render: (r) => `${r.outcome}${r.service ? `: ${r.service.arn}` : ''}`,
       });
     });
+
+  registerServiceDayTwo(service);
 }
 
 async function finish(
@@ -226,7 +247,7 @@ function renderResult(r: ServiceCommandResult): string {
   return lines.join('\n');
 }
 
-export function renderService(s: ServiceView): string {
+export function renderService(s: ServiceView & { autoScaling?: AutoScalingView }): string {
   if (!s.exists)
     return `${s.name}: does not exist${s.status ? ` (${s.status})` : ''}${s.cluster ? ` in cluster ${s.cluster}` : ''}`;
   const cb = s.circuitBreaker;
@@ -243,6 +264,11 @@ export function renderService(s: ServiceView): string {
     );
   }
   if ((s.loadBalancers ?? []).length === 0) lines.push('  load balancer    none');
+  if (s.autoScaling) {
+    const a = s.autoScaling;
+    const policies = a.policies.map((p) => `${p.name} (${p.metric} ${p.target})`).join(', ');
+    lines.push(`  auto scaling     ${a.min}–${a.max} tasks${policies ? `: ${policies}` : ''}`);
+  }
   lines.push('  deployments');
   for (const d of s.deployments ?? []) {
     lines.push(

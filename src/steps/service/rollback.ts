@@ -21,15 +21,6 @@ export type RollbackResult =
   | (ServiceResult & { readonly from: string; readonly to: string })
   | { readonly outcome: 'unchanged'; readonly reason: string };
 
-/** `--to` takes a revision number of the stack's family: "3", never "web:3" or an ARN. */
-export function revisionNumber(value: string, flag: string): number {
-  if (!/^[1-9]\d{0,8}$/.test(value.trim()))
-    throw new UsageError(
-      `${flag} must be a revision number of the stack's task definition family, e.g. 3; got ${JSON.stringify(value)}`,
-    );
-  return Number(value.trim());
-}
-
 /**
  * Why a rollback now would be wrong, or undefined when it is not: a deployment the circuit breaker
  * failed (it rolls back by itself), or a service already on an older revision than the latest one

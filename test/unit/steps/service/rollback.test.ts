@@ -13,7 +13,8 @@ import {
 } from '@aws-sdk/client-ecs';
 import { UsageError } from '../../../../src/errors.js';
 import type { State } from '../../../../src/state/schema.js';
-import { revisionNumber, rollbackService } from '../../../../src/steps/service/rollback.js';
+import { rollbackService } from '../../../../src/steps/service/rollback.js';
+import { revisionNumber } from '../../../../src/cli/commands/service-day-two.js';
 import { awsMock, resetAwsMocks, testContext } from '../../helpers/context.js';
 
 const td = (n: number) => `arn:aws:ecs:us-east-1:123456789012:task-definition/web:${n}`;
