@@ -20,7 +20,7 @@ import { assertOwned, STACK_TAG } from '../../aws/tags.js';
 import { missingStep, OperationError } from '../../errors.js';
 import type { State } from '../../state/schema.js';
 import { stackOf, type StepContext } from '../context.js';
-import type { Outcome } from '../repo/repository.js';
+import type { Outcome } from '../outcome.js';
 import {
   checkAutoScalingSettings,
   describePolicy,
@@ -32,7 +32,7 @@ import {
   wantedPolicies,
   type AutoScalingSettings,
 } from './autoscaling-policy.js';
-import { describeService } from './config.js';
+import { findService } from './config.js';
 
 export type AutoScalingRecord = NonNullable<State['autoScaling']>;
 
@@ -105,7 +105,7 @@ async function ownedServiceName(ctx: StepContext): Promise<{ cluster: string; se
   const cluster = state.cluster?.name;
   if (!cluster) throw missingStep('cluster', 'cluster create');
   const service = state.service?.name ?? stackOf(ctx);
-  const found = await describeService(ctx.aws.ecs, cluster, service);
+  const found = await findService(ctx.aws.ecs, cluster, service);
   if (!found || found.service.status !== 'ACTIVE')
     throw new OperationError(`ECS service ${service} does not exist in cluster ${cluster}`, {
       hint: 'Run `ecsctl service create` (or `ecsctl up`) first.',

@@ -9,7 +9,8 @@ import { missingStep, OperationError, UsageError } from '../../errors.js';
 import { assertOwned } from '../../aws/tags.js';
 import { stackOf, type StepContext } from '../context.js';
 import { listRevisions, parseTaskDefinitionArn, type RevisionView } from '../taskdef/taskdef.js';
-import { describeService, shortTaskDefinition } from './config.js';
+import { shortTaskDefinition } from '../taskdef/resolve.js';
+import { findService } from './config.js';
 import { updateService, type ServiceResult } from './service.js';
 
 export interface RollbackInput {
@@ -77,7 +78,7 @@ export async function rollbackService(ctx: StepContext, input: RollbackInput = {
   const cluster = state.cluster?.name;
   if (!cluster) throw missingStep('cluster', 'cluster create');
   const name = state.service?.name ?? stackOf(ctx);
-  const found = await describeService(ctx.aws.ecs, cluster, name);
+  const found = await findService(ctx.aws.ecs, cluster, name);
   if (!found || found.service.status !== 'ACTIVE')
     throw new OperationError(`ECS service ${name} does not exist in cluster ${cluster}`, {
       hint: 'Run `ecsctl service create` (or `ecsctl up`) first.',

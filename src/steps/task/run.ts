@@ -28,7 +28,7 @@ import type { State } from '../../state/schema.js';
 import { formatElapsed, pollUntil } from '../../util/poll.js';
 import { stackOf, type StepContext } from '../context.js';
 import { logSource, readLogs, type LogEventView } from '../logs/logs.js';
-import { describeService } from '../service/config.js';
+import { findService } from '../service/config.js';
 
 export interface RunTaskInput {
   /** The command and its arguments, as given after `--`. */
@@ -114,7 +114,7 @@ export async function startOneOffTask(
     throw new UsageError(`the command is too long: ECS takes at most ${MAX_OVERRIDES} characters of overrides`);
   if (input.container) await assertContainer(ctx, td.arn, input.container);
 
-  const service = await describeService(ctx.aws.ecs, cluster, state.service?.name ?? stackOf(ctx));
+  const service = await findService(ctx.aws.ecs, cluster, state.service?.name ?? stackOf(ctx));
   const request: RunTaskCommandInput = {
     cluster,
     taskDefinition: td.arn,

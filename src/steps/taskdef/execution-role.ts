@@ -21,8 +21,8 @@ import { asOperationError, isAwsError } from '../../aws/errors.js';
 import { assertOwned, keyValueTags } from '../../aws/tags.js';
 import { OperationError } from '../../errors.js';
 import { stackOf, type StepContext } from '../context.js';
-import { getRole } from '../instances/iam.js';
-import type { Outcome } from '../repo/repository.js';
+import { findRole } from '../instances/iam.js';
+import type { Outcome } from '../outcome.js';
 import { accountFromState, partitionOf, secretArn, secretsPolicyDocument, type SecretFlag } from './secrets.js';
 
 export const executionRoleName = (stack: string): string => `${stack}-task-execution`;
@@ -56,7 +56,7 @@ export async function ensureExecutionRole(ctx: StepContext, refs: readonly Secre
   const partition = partitionOf(state.region);
   if (refs.length === 0) {
     if (!state.executionRole) return { outcome: 'absent', secrets: [] };
-    const role = await getRole(ctx.aws.iam, state.executionRole.roleName);
+    const role = await findRole(ctx.aws.iam, state.executionRole.roleName);
     if (!role) return { outcome: 'absent', secrets: [] };
     assertOwned('IAM role', name, role.Tags, stack);
     const removed = await deleteInlinePolicy(ctx, role.RoleName!);
@@ -65,7 +65,7 @@ export async function ensureExecutionRole(ctx: StepContext, refs: readonly Secre
   const iam = ctx.aws.iam;
 
   let changed = false;
-  let role = await getRole(iam, name);
+  let role = await findRole(iam, name);
   if (role) assertOwned('IAM role', name, role.Tags, stack);
   else {
     role = await createRole(ctx, name);
@@ -106,7 +106,7 @@ export async function deleteExecutionRole(ctx: StepContext): Promise<Outcome> {
   const recorded = ctx.state.current.executionRole;
   const name = recorded?.roleName ?? executionRoleName(stackOf(ctx));
   const iam = ctx.aws.iam;
-  const role = await getRole(iam, name);
+  const role = await findRole(iam, name);
   if (!role) {
     if (recorded) await ctx.state.record({ executionRole: undefined });
     return 'absent';
@@ -158,7 +158,7 @@ async function createRole(ctx: StepContext, name: string): Promise<Role> {
       throw asOperationError(`create IAM role ${name}`, e);
   }
   // Created meanwhile by another run: take it only if it is ours.
-  const found = await getRole(ctx.aws.iam, name);
+  const found = await findRole(ctx.aws.iam, name);
   if (!found) throw new OperationError(`create IAM role ${name}: it neither exists nor could be created`);
   assertOwned('IAM role', name, found.Tags, stack);
   return found;

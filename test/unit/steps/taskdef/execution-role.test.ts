@@ -33,7 +33,7 @@ import {
   ensureExecutionRole,
   executionPolicyArn,
 } from '../../../../src/steps/taskdef/execution-role.js';
-import { registerStackTaskDefinition } from '../../../../src/steps/taskdef/register.js';
+import { ensureTaskDefinition } from '../../../../src/steps/taskdef/ensure.js';
 import { secretsPolicyDocument } from '../../../../src/steps/taskdef/secrets.js';
 import { awsMock, awsError, resetAwsMocks, testContext } from '../../helpers/context.js';
 
@@ -196,7 +196,7 @@ describe('taskdef register --secret', () => {
       env: [['GREETING', 'hello']] as [string, string][],
       secrets: [['DB_PASSWORD', SM]] as [string, string][],
     };
-    const r = await registerStackTaskDefinition(ctx, options);
+    const r = await ensureTaskDefinition(ctx, options);
     expect(r.outcome).toBe('created');
     expect(registered?.executionRoleArn).toBe(ROLE_ARN);
     expect(registered?.containerDefinitions?.[0]?.secrets).toEqual([{ name: 'DB_PASSWORD', valueFrom: SM }]);
@@ -206,7 +206,7 @@ describe('taskdef register --secret', () => {
       tags: [{ key: 'ecsctl:stack', value: 'web' }],
     });
     awsMock.ecs.resetHistory();
-    const again = await registerStackTaskDefinition(ctx, options);
+    const again = await ensureTaskDefinition(ctx, options);
     expect(again.outcome).toBe('unchanged');
     expect(awsMock.ecs.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
   });
