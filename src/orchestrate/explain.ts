@@ -86,6 +86,11 @@ export function upEquivalents(id: UpTaskId, s: UpSettings, state: State): string
       return [
         `aws ecs create-service --cluster ${n} --service-name ${n} --task-definition ${n}:<rev> --desired-count ${s.desiredCount} --launch-type EC2 --load-balancers targetGroupArn=<tg-arn>,containerName=${n},containerPort=${s.containerPort} --deployment-configuration "deploymentCircuitBreaker={enable=true,rollback=true}"`,
       ];
+    case 'autoScaling':
+      return [
+        `aws application-autoscaling register-scalable-target --service-namespace ecs --resource-id service/${n}/${n} --scalable-dimension ecs:service:DesiredCount --min-capacity ${s.autoScaling?.min} --max-capacity ${s.autoScaling?.max}`,
+        `aws application-autoscaling put-scaling-policy --policy-type TargetTrackingScaling --policy-name ${n}-cpu … (and ${n}-requests with ALBRequestCountPerTarget)`,
+      ];
     case 'rollout':
       return [
         `aws ecs wait services-stable --cluster ${n} --services ${n}`,
@@ -126,6 +131,15 @@ export function downEquivalents(id: DownTaskId, state: State): string[] {
       ];
     case 'cluster':
       return [`aws ecs delete-cluster --cluster ${cluster}`];
+    case 'autoScaling':
+      return [
+        `aws application-autoscaling delete-scaling-policy --policy-name ${n}-cpu …   (each of ecsctl's)`,
+        `aws application-autoscaling deregister-scalable-target --service-namespace ecs --resource-id ${state.autoScaling?.resourceId ?? `service/${cluster}/${n}`} --scalable-dimension ecs:service:DesiredCount`,
+      ];
+    case 'executionRole':
+      return [
+        `aws iam delete-role-policy --role-name ${n}-task-execution --policy-name ecsctl-secrets; aws iam detach-role-policy …; aws iam delete-role --role-name ${n}-task-execution`,
+      ];
     case 'lbSg':
       return [
         `aws ec2 delete-security-group --group-id ${state.lbSecurityGroup?.id ?? '<lb-sg-id>'}   (retried while the ALB's interfaces linger)`,

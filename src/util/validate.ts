@@ -228,3 +228,11 @@ export function boolean(value: string, flag: string): boolean {
     throw new UsageError(`${flag} must be true or false, got ${JSON.stringify(value)}`);
   return value === 'true';
 }
+
+/** A percentage above 0 and at most 100, e.g. an auto scaling CPU target (0 or 101 exits 2). */
+export function percent(value: string, flag: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(n > 0) || n > 100)
+    throw new UsageError(`${flag} must be a percentage above 0 and at most 100, got ${JSON.stringify(value)}`);
+  return n;
+}

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import type { RolloutStatus } from '../../steps/service/wait.js';
+import type { RolloutStatus } from '../../steps/service/rollout-status.js';
 import * as v from '../../util/validate.js';
 import { examples, globalsOf, parser, runCommand } from './common.js';
 
@@ -34,7 +34,7 @@ export function addAutoScalingOptions(cmd: Command): Command {
     .option(
       '--cpu-target <percent>',
       "Average CPU utilization of the service's tasks that auto scaling holds, 1-100 (default: no CPU policy).",
-      parser(cpuTarget, '--cpu-target'),
+      parser(v.percent, '--cpu-target'),
     )
     .option(
       '--requests-per-target <n>',
@@ -151,12 +151,4 @@ export function revisionNumber(value: string, flag: string): number {
 
 function taskCount(value: string, flag: string): number {
   return v.integer(value, flag, 0, 5000); // 5,000 tasks is ECS's per-service quota.
-}
-
-/** Percent, above 0 and at most 100: `--cpu-target 0` or `101` exits 2. */
-function cpuTarget(value: string, flag: string): number {
-  const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(n > 0) || n > 100)
-    throw new UsageError(`${flag} must be a percentage above 0 and at most 100, got ${JSON.stringify(value)}`);
-  return n;
 }

@@ -24,6 +24,7 @@ export function registerUp(program: Command): void {
       examples(
         'up --name web --region us-east-1',
         'up --name web --image public.ecr.aws/nginx/nginx:1.27 --container-port 80 --desired-count 4 --dry-run',
+        'up --env LOG_LEVEL=info --secret DB_PASSWORD=/web/db-password --min-count 2 --max-count 10 --cpu-target 60',
       ),
     )
     .action(async (opts: { config?: string; dryRun?: boolean }, cmd: Command) => {
@@ -45,7 +46,7 @@ export function registerUp(program: Command): void {
       const image = await (await import('../../orchestrate/up-image.js')).prepareImage({ ...settings, registry });
       await runCommand(globals, {
         command: 'up',
-        services: ['ec2', 'elb', 'ecr', 'ecs', 'iam', 'ssm', 'logs'],
+        services: ['ec2', 'elb', 'ecr', 'ecs', 'iam', 'ssm', 'logs', 'autoscaling'],
         mutates: true,
         createsStack: true,
         clientsPerTask: true,

@@ -11,7 +11,8 @@ import { stackOf, type StepContext } from '../context.js';
 import { listRevisions, parseTaskDefinitionArn, type RevisionView } from '../taskdef/taskdef.js';
 import { shortTaskDefinition } from '../taskdef/resolve.js';
 import { findService } from './config.js';
-import { updateService, type ServiceResult } from './service.js';
+import type { ServiceResult } from './service.js';
+import { updateService } from './update.js';
 
 export interface RollbackInput {
   /** A revision number of the stack's family; default: the ACTIVE revision just below the running one. */

@@ -55,9 +55,10 @@ describe('the up plan', () => {
 describe('the down plan', () => {
   const plan = downPlan({ keepRepo: false, keepLogs: false, waitTimeoutMs: 1 });
 
-  it('deletes the load balancer at once and the service only after the deregistration delay is lowered', () => {
+  it('deletes the load balancer at once and the service only after the deregistration delay is lowered and auto scaling is gone', () => {
     expect(before(plan, 'loadBalancer').size).toBe(0);
-    expect(before(plan, 'service')).toEqual(new Set(['lowerDelay']));
+    expect(before(plan, 'service')).toEqual(new Set(['lowerDelay', 'autoScaling']));
+    expect([...before(plan, 'executionRole')]).toEqual(expect.arrayContaining(['service', 'taskdef']));
   });
 
   it('deletes the cluster after its services and container instances, the LB group after the LB and the instance group', () => {
