@@ -31,11 +31,17 @@ import { runCli, type CliOptions } from '../harness/cli.js';
 import { verifyClients, type VerifyClients } from '../harness/aws.js';
 import { startProxy, type Proxy } from '../harness/proxy.js';
 import { expectRerunChangesNothing } from '../harness/rerun.js';
-import { FAST, IMAGE, startUpWorld, type UpWorld } from '../harness/standins.js';
+import { expectRejectedBeforeAnyCall, startRecorder, type BadInputCase } from '../harness/bad-input.js';
+import { FAST, IMAGE } from '../harness/standins.js';
+import { startMoto, type Moto } from '../harness/moto.js';
+import { startAgent, type StandinAgent } from '../../scripts/standin/agent.mjs';
+import { startScheduler, type Scheduler } from '../../scripts/standin/scheduler.mjs';
 
 const SECRET_VALUE = 'hunter2-day-two-secret-value';
 const PARAM_VALUE = 'param-day-two-secret-value';
-let world: UpWorld;
+let moto: Moto;
+let agent: StandinAgent;
+let scheduler: Scheduler;
 let aws: VerifyClients;
 let aas: ApplicationAutoScalingClient;
 let opts: CliOptions;
@@ -84,21 +90,26 @@ async function createSecret(endpoint: string, name: string, value: string): Prom
 }
 
 beforeAll(async () => {
-  world = await startUpWorld();
-  aws = verifyClients(world.moto.endpoint);
+  // moto reports every new service as running this many tasks: the default 10, clamped into [1, 4].
+  moto = await startMoto({ MOTO_ECS_SERVICE_RUNNING: '4' });
+  agent = startAgent({ endpoint: moto.endpoint, intervalMs: 200 });
+  scheduler = startScheduler({ endpoint: moto.endpoint, intervalMs: 200 });
+  aws = verifyClients(moto.endpoint);
   aas = new ApplicationAutoScalingClient({
     region: 'us-east-1',
-    endpoint: world.moto.endpoint,
+    endpoint: moto.endpoint,
     credentials: { accessKeyId: 'AKIAECSCTLTEST000000', secretAccessKey: 'verify' },
   });
-  proxy = await startProxy(world.moto.endpoint);
+  proxy = await startProxy(moto.endpoint);
   opts = { cwd: await mkdtemp(join(tmpdir(), 'ecsctl-e2e-day2-')), endpoint: proxy.endpoint, env: FAST };
-  secretArn = await createSecret(world.moto.endpoint, 'web-db-password', SECRET_VALUE);
+  secretArn = await createSecret(moto.endpoint, 'web-db-password', SECRET_VALUE);
   await aws.ssm.send(new PutParameterCommand({ Name: '/web/api-key', Value: PARAM_VALUE, Type: 'SecureString' }));
 });
 afterAll(async () => {
   await proxy?.close();
-  await world?.stop();
+  await agent?.stop();
+  await scheduler?.stop();
+  await moto?.stop();
 });
 
 describe('day two', () => {
@@ -257,4 +268,77 @@ describe('day two', () => {
     expect(state.autoScaling).toBeUndefined();
     expect(state.executionRole).toBeUndefined();
   });
+});
+
+describe('day-two bad input: exit 2, one line, no AWS call, state untouched', () => {
+  const STATE = JSON.stringify({ version: 1, name: 'web', region: 'us-east-1' });
+  const cases: BadInputCase[] = [
+    {
+      why: 'a CPU target of 0',
+      args: ['up', '--name', 'web', '--min-count', '1', '--max-count', '2', '--cpu-target', '0'],
+      code: 2,
+      message: /--cpu-target must be a percentage above 0/,
+    },
+    {
+      why: 'a CPU target over 100',
+      args: ['service', 'autoscale', '--min-count', '1', '--max-count', '2', '--cpu-target', '101'],
+      code: 2,
+      message: /at most 100/,
+      state: STATE,
+    },
+    {
+      why: 'min above max',
+      args: ['service', 'autoscale', '--min-count', '5', '--max-count', '2', '--cpu-target', '50'],
+      code: 2,
+      message: /--min-count 5 is above --max-count 2/,
+      state: STATE,
+    },
+    {
+      why: 'min above max on up',
+      args: ['up', '--name', 'web', '--min-count', '5', '--max-count', '2', '--cpu-target', '50'],
+      code: 2,
+      message: /--min-count 5 is above --max-count 2/,
+    },
+    {
+      why: 'a secret without =',
+      args: ['taskdef', 'register', '--name', 'web', '--secret', 'DB_PASSWORD'],
+      code: 2,
+      message: /--secret must look like KEY=REF/,
+    },
+    {
+      why: 'a secret that is an ARN of another service',
+      args: ['up', '--name', 'web', '--secret', 'KEY=arn:aws:s3:::my-bucket/key'],
+      code: 2,
+      message: /is an ARN of s3/,
+    },
+    {
+      why: 'a rollback to a non-number',
+      args: ['service', 'rollback', '--to', 'abc'],
+      code: 2,
+      message: /--to must be a revision number/,
+      state: STATE,
+    },
+    {
+      why: 'run without a command',
+      args: ['run', '--detach'],
+      code: 2,
+      message: /missing required argument 'command'/,
+      state: STATE,
+    },
+    {
+      why: 'logs --previous with --follow',
+      args: ['logs', '--previous', '--follow'],
+      code: 2,
+      message: /--previous .* takes no --follow/,
+      state: STATE,
+    },
+  ];
+  let recorder: Proxy;
+  beforeAll(async () => {
+    recorder = await startRecorder();
+  });
+  afterAll(async () => {
+    await recorder?.close();
+  });
+  for (const c of cases) it(c.why, () => expectRejectedBeforeAnyCall(c, recorder));
 });
