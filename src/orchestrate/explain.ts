@@ -80,11 +80,11 @@ export function upEquivalents(id: UpTaskId, s: UpSettings, state: State): string
               `aws logs put-retention-policy --log-group-name /ecs/${n} --retention-in-days ${s.logRetentionDays}`,
             ]
           : []),
-        ...(s.secrets.length
+        ...(s.secret.length
           ? [
               `aws iam create-role --role-name ${n}-task-execution --assume-role-policy-document file://ecs-tasks-trust.json`,
               `aws iam attach-role-policy --role-name ${n}-task-execution --policy-arn arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`,
-              `aws iam put-role-policy --role-name ${n}-task-execution --policy-name ecsctl-secrets --policy-document file://secrets-policy.json   (exactly the ${s.secrets.length} secret ARN(s))`,
+              `aws iam put-role-policy --role-name ${n}-task-execution --policy-name ecsctl-secrets --policy-document file://secrets-policy.json   (exactly the ${s.secret.length} secret ARN(s))`,
             ]
           : []),
         'aws ecs register-task-definition --cli-input-json file://taskdef.json   (bridge, hostPort 0)',

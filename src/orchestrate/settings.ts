@@ -34,6 +34,7 @@ function autoScalingOf(s: {
 }): AutoScalingSettings | undefined {
   const { minCount: min, maxCount: max, cpuTarget, requestsPerTarget } = s;
   if ([min, max, cpuTarget, requestsPerTarget].every((x) => x === undefined)) return undefined;
-  if (min === undefined || max === undefined) throw new UsageError('auto scaling needs both --min-count and --max-count');
+  if (min === undefined || max === undefined)
+    throw new UsageError('auto scaling needs both --min-count and --max-count');
   return checkAutoScalingSettings({ min, max, cpuTarget, requestsPerTarget });
 }

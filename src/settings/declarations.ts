@@ -141,7 +141,7 @@ export const UP_SCHEMA = {
   }),
   secret: setting({
     flag: '--secret <KEY=REF>',
-    help: "Environment variable ECS fills at task start from REF: a Secrets Manager secret ARN, an SSM parameter ARN or name; repeat for more. Adds the execution role <name>-task-execution, allowed to read exactly these (default: none).",
+    help: 'Environment variable ECS fills at task start from REF: a Secrets Manager secret ARN, an SSM parameter ARN or name; repeat for more. Adds the execution role <name>-task-execution, allowed to read exactly these (default: none).',
     parse: (x: string, name: string) => [secretFlag(x, name)],
     json: 'list',
     default: [] as [string, string][],

@@ -101,7 +101,7 @@ describe('up settings', () => {
     );
     const merged = mergeSettings({ env: [['C', 'd']] }, config);
     expect(merged.env).toEqual([['C', 'd']]);
-    expect(merged.secrets).toEqual([['DB', '/web/db']]);
+    expect(merged.secret).toEqual([['DB', '/web/db']]);
     expect(merged.autoScaling).toEqual({ min: 1, max: 3, cpuTarget: 50, requestsPerTarget: 200 });
     expect(mergeSettings({}, {}).autoScaling).toBeUndefined();
     const bad = async (text: string) => mergeSettings({}, await readConfigFile(await file(text)));
