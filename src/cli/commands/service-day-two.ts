@@ -4,6 +4,9 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import type { State } from '../../state/schema.js';
+import type { StepContext } from '../../steps/context.js';
+import type { AutoScalingView } from '../../steps/service/autoscaling.js';
 import type { RolloutStatus } from '../../steps/service/rollout-status.js';
 import * as v from '../../util/validate.js';
 import { examples, globalsOf, parser, runCommand } from './common.js';
@@ -151,4 +154,31 @@ export function revisionNumber(value: string, flag: string): number {
 
 function taskCount(value: string, flag: string): number {
   return v.integer(value, flag, 0, 5000); // 5,000 tasks is ECS's per-service quota.
+}
+
+/** `service update --desired-count` while the autoscaler owns the count: exit 2, before any call. */
+export function refuseDesiredCountWhileAutoScaling(state: State, desiredCount: number | undefined): void {
+  const scaling = state.autoScaling;
+  if (!scaling || desiredCount === undefined) return;
+  throw new UsageError(
+    `service ${state.service?.name ?? state.name} scales automatically (${scaling.min}–${scaling.max} tasks): --desired-count would undo the autoscaler`,
+    { hint: 'Change the range with `ecsctl service autoscale`, or turn it off with `ecsctl service autoscale --off`.' },
+  );
+}
+
+/** `service show` with the recorded auto scaling read back. */
+export async function withAutoScaling<V extends { exists: boolean }>(
+  ctx: StepContext,
+  view: V,
+): Promise<V & { autoScaling?: AutoScalingView }> {
+  const recorded = ctx.state.current.autoScaling;
+  if (!view.exists || !recorded) return view;
+  const { findAutoScaling, toView } = await import('../../steps/service/autoscaling.js');
+  const found = await findAutoScaling(ctx, recorded.resourceId);
+  return { ...view, autoScaling: found ? toView(found) : undefined };
+}
+
+export function autoScalingLine(a: AutoScalingView): string {
+  const policies = a.policies.map((p) => `${p.name} (${p.metric} ${p.target})`).join(', ');
+  return `  auto scaling     ${a.min}–${a.max} tasks${policies ? `: ${policies}` : ''}`;
 }

@@ -9,7 +9,7 @@ import * as v from '../../util/validate.js';
 import { SHARED } from '../../settings/declarations.js';
 import { WAIT_TIMEOUT_MS } from '../../settings/defaults.js';
 import { examples, globalsOf, parser, runCommand } from './common.js';
-import { registerServiceDayTwo } from './service-day-two.js';
+import * as dayTwo from './service-day-two.js';
 
 interface WaitFlags {
   wait: boolean;
@@ -148,14 +148,7 @@ export function registerService(program: Command): void {
         services: ['ecs', 'elb'],
         mutates: true,
         run: async (ctx) => {
-          const scaling = ctx.state.current.autoScaling;
-          if (scaling && opts.desiredCount !== undefined)
-            throw new UsageError(
-              `service ${ctx.state.current.service?.name ?? ctx.state.current.name} scales automatically (${scaling.min}–${scaling.max} tasks): --desired-count would undo the autoscaler`,
-              {
-                hint: 'Change the range with `ecsctl service autoscale`, or turn it off with `ecsctl service autoscale --off`.',
-              },
-            );
+          dayTwo.refuseDesiredCountWhileAutoScaling(ctx.state.current, opts.desiredCount);
           const steps = await import('../../steps/service/update.js');
           const result = await steps.updateService(ctx, {
             desiredCount: opts.desiredCount,
@@ -187,11 +180,7 @@ export function registerService(program: Command): void {
           const view = await (
             await import('../../steps/service/view.js')
           ).showService(ctx, { eventCount: opts.events });
-          const recorded = ctx.state.current.autoScaling;
-          if (!view.exists || !recorded) return view;
-          const { findAutoScaling, toView } = await import('../../steps/service/autoscaling.js');
-          const found = await findAutoScaling(ctx, recorded.resourceId);
-          return { ...view, autoScaling: found ? toView(found) : undefined };
+          return dayTwo.withAutoScaling(ctx, view);
         },
         render: renderService,
       });
@@ -225,7 +214,7 @@ export function registerService(program: Command): void {
       });
     });
 
-  registerServiceDayTwo(service);
+  dayTwo.registerServiceDayTwo(service);
 }
 
 async function finish(
@@ -264,11 +253,7 @@ export function renderService(s: ServiceView & { autoScaling?: AutoScalingView }
     );
   }
   if ((s.loadBalancers ?? []).length === 0) lines.push('  load balancer    none');
-  if (s.autoScaling) {
-    const a = s.autoScaling;
-    const policies = a.policies.map((p) => `${p.name} (${p.metric} ${p.target})`).join(', ');
-    lines.push(`  auto scaling     ${a.min}–${a.max} tasks${policies ? `: ${policies}` : ''}`);
-  }
+  if (s.autoScaling) lines.push(dayTwo.autoScalingLine(s.autoScaling));
   lines.push('  deployments');
   for (const d of s.deployments ?? []) {
     lines.push(
