@@ -24,7 +24,8 @@ export interface EcsctlErrorOptions {
 }
 
 export abstract class EcsctlError extends Error {
-  abstract readonly exitCode: ExitCode;
+  /** One of ExitCode, or a container's own exit code (`ecsctl run`). */
+  abstract readonly exitCode: number;
   readonly hint?: string;
 
   constructor(message: string, options: EcsctlErrorOptions = {}) {
@@ -60,6 +61,16 @@ export class WaitTimeoutError extends EcsctlError {
 
 export class InterruptedError extends EcsctlError {
   readonly exitCode = ExitCode.Interrupted;
+}
+
+/** A one-off task's container exited non-zero: `ecsctl run` exits with that same code (1–255). */
+export class ContainerExitError extends EcsctlError {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
 }
 
 /** A prerequisite step has not been run yet (nothing recorded in the state). */

@@ -3,6 +3,7 @@
  * package costs 45–210 ms to import), so `--help` loads none and `repo create` only ECR.
  */
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ECRClient } from '@aws-sdk/client-ecr';
@@ -34,9 +35,20 @@ export interface Clients {
   readonly ssm: SSMClient;
   readonly logs: CloudWatchLogsClient;
   readonly autoscaling: AutoScalingClient;
+  readonly appscaling: ApplicationAutoScalingClient;
 }
 export type ServiceName = keyof Clients;
-export const ALL_SERVICES: readonly ServiceName[] = ['ecr', 'ecs', 'ec2', 'elb', 'iam', 'ssm', 'logs', 'autoscaling'];
+export const ALL_SERVICES: readonly ServiceName[] = [
+  'ecr',
+  'ecs',
+  'ec2',
+  'elb',
+  'iam',
+  'ssm',
+  'logs',
+  'appscaling',
+  'autoscaling',
+];
 
 const loaders: { [K in ServiceName]: () => Promise<new (config: object) => Clients[K]> } = {
   ecr: async () => (await import('@aws-sdk/client-ecr')).ECRClient,
@@ -47,6 +59,7 @@ const loaders: { [K in ServiceName]: () => Promise<new (config: object) => Clien
   ssm: async () => (await import('@aws-sdk/client-ssm')).SSMClient,
   logs: async () => (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient,
   autoscaling: async () => (await import('@aws-sdk/client-auto-scaling')).AutoScalingClient,
+  appscaling: async () => (await import('@aws-sdk/client-application-auto-scaling')).ApplicationAutoScalingClient,
 };
 
 export interface LoadingClients {

@@ -17,6 +17,7 @@ import { registerUp } from './commands/up.js';
 import { registerDown } from './commands/down.js';
 import { registerStatus } from './commands/status.js';
 import { registerCompletion } from './commands/completion.js';
+import { registerRun } from './commands/run.js';
 
 export function buildProgram(): Command {
   const program = new Command('ecsctl')
@@ -99,6 +100,7 @@ Examples:
   registerDown(program);
   registerStatus(program);
   registerLogs(program);
+  registerRun(program);
   registerCompletion(program);
   return program;
 }

@@ -8,7 +8,13 @@ import { configKey, flagName, type AnySetting, type Schema } from '../settings/s
 /** One option from one declaration; `help` replaces the declaration's text where a command means it differently. */
 export function settingOption(s: AnySetting, o: { help?: string; withDefault?: boolean } = {}): Option {
   const option = new Option(s.flag, o.help ?? s.help);
-  if (!s.flag.startsWith('--no-')) option.argParser((x: string) => s.parse(x, flagName(s.flag)));
+  if (s.json === 'list')
+    // Repeatable: each occurrence adds its parsed items to the list.
+    option.argParser((x: string, previous: unknown[] | undefined) => [
+      ...(previous ?? []),
+      ...(s.parse(x, flagName(s.flag)) as unknown[]),
+    ]);
+  else if (!s.flag.startsWith('--no-')) option.argParser((x: string) => s.parse(x, flagName(s.flag)));
   if (o.withDefault && s.default !== undefined) option.default(s.default);
   return option;
 }

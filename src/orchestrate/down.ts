@@ -22,6 +22,7 @@ import { taskContext } from './task-context.js';
 
 export type DownTaskId =
   | 'lowerDelay'
+  | 'autoScaling'
   | 'service'
   | 'loadBalancer'
   | 'targetGroup'
@@ -30,6 +31,7 @@ export type DownTaskId =
   | 'cluster'
   | 'lbSg'
   | 'taskdef'
+  | 'executionRole'
   | 'logGroup'
   | 'repo';
 
@@ -57,7 +59,9 @@ export function downPlan(d: DownSettings): PlannedDownTask[] {
   });
   return [
     t('lowerDelay', 'lower the deregistration delay', [], ['targetGroup']),
-    t('service', 'scale to 0, delete, wait INACTIVE', ['lowerDelay'], ['service']),
+    // Deregistered first: an autoscaler with min ≥ 1 would scale the draining service back up.
+    t('autoScaling', 'scalable target and scaling policies', [], ['autoScaling']),
+    t('service', 'scale to 0, delete, wait INACTIVE', ['lowerDelay', 'autoScaling'], ['service']),
     t('loadBalancer', 'listener and load balancer', [], ['listener', 'loadBalancer']),
     t('targetGroup', 'target group', ['service', 'loadBalancer'], ['targetGroup']),
     t('capacity', 'capacity provider, Auto Scaling group, launch template', ['service'], ['capacity']),
@@ -70,6 +74,7 @@ export function downPlan(d: DownSettings): PlannedDownTask[] {
     t('cluster', 'ECS cluster', ['service', 'capacity', 'instances'], ['cluster']),
     t('lbSg', 'load balancer security group', ['loadBalancer', 'instances'], ['lbSecurityGroup']),
     t('taskdef', 'task definition revisions', ['service'], ['taskDefinition']),
+    t('executionRole', 'task execution role', ['service', 'taskdef'], ['executionRole']),
     ...(d.keepLogs ? [] : [t('logGroup', 'log group', ['service'], ['logGroup'])]),
     ...(d.keepRepo ? [] : [t('repo', 'ECR repository and images', [], ['repository', 'image'])]),
   ];
@@ -78,6 +83,7 @@ export function downPlan(d: DownSettings): PlannedDownTask[] {
 /** The AWS services each task calls: it starts once their clients have loaded. */
 const SERVICES: Record<DownTaskId, readonly ServiceName[]> = {
   lowerDelay: ['elb'],
+  autoScaling: ['appscaling'],
   service: ['ecs'],
   loadBalancer: ['elb'],
   targetGroup: ['elb'],
@@ -86,6 +92,7 @@ const SERVICES: Record<DownTaskId, readonly ServiceName[]> = {
   cluster: ['ecs'],
   lbSg: ['ec2'],
   taskdef: ['ecs'],
+  executionRole: ['iam'],
   logGroup: ['logs'],
   repo: ['ecr'],
 };
@@ -95,6 +102,7 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
   const runners: Record<DownTaskId, (c: StepContext) => Promise<TaskOutcome>> = {
     lowerDelay: async (c) =>
       outcomeOf(await (await import('../steps/lb/target-group.js')).lowerDeregistrationDelay(c, 0)),
+    autoScaling: async (c) => outcomeOf(await (await import('../steps/service/autoscaling.js')).deleteAutoScaling(c)),
     service: async (c) =>
       outcomeOf((await (await import('../steps/service/delete.js')).deleteService(c, { timeoutMs })).outcome),
     loadBalancer: async (c) => {
@@ -141,6 +149,8 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
         `${r.deleted.length} revision(s) deleted${r.skipped.length ? `, ${r.skipped.length} not ours left` : ''}`,
       );
     },
+    executionRole: async (c) =>
+      outcomeOf(await (await import('../steps/taskdef/execution-role.js')).deleteExecutionRole(c)),
     logGroup: async (c) => outcomeOf((await (await import('../steps/logs/log-group.js')).deleteLogGroup(c)).outcome),
     repo: async (c) =>
       outcomeOf((await (await import('../steps/repo/repository.js')).deleteRepository(c, { force: true })).outcome),

@@ -93,11 +93,23 @@ export function upEquivalents(id: UpTaskId, s: UpSettings, state: State): string
               `aws logs put-retention-policy --log-group-name /ecs/${n} --retention-in-days ${s.logRetentionDays}`,
             ]
           : []),
+        ...(s.secret.length
+          ? [
+              `aws iam create-role --role-name ${n}-task-execution --assume-role-policy-document file://ecs-tasks-trust.json`,
+              `aws iam attach-role-policy --role-name ${n}-task-execution --policy-arn arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`,
+              `aws iam put-role-policy --role-name ${n}-task-execution --policy-name ecsctl-secrets --policy-document file://secrets-policy.json   (exactly the ${s.secret.length} secret ARN(s))`,
+            ]
+          : []),
         'aws ecs register-task-definition --cli-input-json file://taskdef.json   (bridge, hostPort 0)',
       ];
     case 'service':
       return [
         `aws ecs create-service --cluster ${n} --service-name ${n} --task-definition ${n}:<rev> --desired-count ${s.desiredCount} --launch-type EC2 --load-balancers targetGroupArn=<tg-arn>,containerName=${n},containerPort=${s.containerPort} --deployment-configuration "deploymentCircuitBreaker={enable=true,rollback=true}"`,
+      ];
+    case 'autoScaling':
+      return [
+        `aws application-autoscaling register-scalable-target --service-namespace ecs --resource-id service/${n}/${n} --scalable-dimension ecs:service:DesiredCount --min-capacity ${s.autoScaling?.min} --max-capacity ${s.autoScaling?.max}`,
+        `aws application-autoscaling put-scaling-policy --policy-type TargetTrackingScaling --policy-name ${n}-cpu … (and ${n}-requests with ALBRequestCountPerTarget)`,
       ];
     case 'rollout':
       return [
@@ -151,6 +163,15 @@ export function downEquivalents(id: DownTaskId, state: State): string[] {
     }
     case 'cluster':
       return [`aws ecs delete-cluster --cluster ${cluster}`];
+    case 'autoScaling':
+      return [
+        `aws application-autoscaling delete-scaling-policy --policy-name ${n}-cpu …   (each of ecsctl's)`,
+        `aws application-autoscaling deregister-scalable-target --service-namespace ecs --resource-id ${state.autoScaling?.resourceId ?? `service/${cluster}/${n}`} --scalable-dimension ecs:service:DesiredCount`,
+      ];
+    case 'executionRole':
+      return [
+        `aws iam delete-role-policy --role-name ${n}-task-execution --policy-name ecsctl-secrets; aws iam detach-role-policy …; aws iam delete-role --role-name ${n}-task-execution`,
+      ];
     case 'lbSg':
       return [
         `aws ec2 delete-security-group --group-id ${state.lbSecurityGroup?.id ?? '<lb-sg-id>'}   (retried while the ALB's interfaces linger)`,

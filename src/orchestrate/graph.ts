@@ -7,7 +7,7 @@
  * finish (their create calls return and are recorded), then the run rejects. A rerun continues,
  * because every task converges.
  */
-import { EcsctlError, InterruptedError, OperationError, type ExitCode } from '../errors.js';
+import { EcsctlError, InterruptedError, OperationError } from '../errors.js';
 
 export interface Task<Id extends string = string> {
   readonly id: Id;
@@ -70,7 +70,7 @@ export class GraphError extends Error {
 
 /** A task's failure, prefixed with its task, with the exit code and hint of the error it wraps (its `cause`). */
 export class TaskFailedError extends EcsctlError {
-  readonly exitCode: ExitCode;
+  readonly exitCode: number;
   constructor(message: string, cause: EcsctlError) {
     super(message, { cause, hint: cause.hint });
     this.exitCode = cause.exitCode;

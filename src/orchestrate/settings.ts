@@ -5,6 +5,8 @@
  */
 import { UP_CONFIG_SCHEMA, type UpSettings } from '../settings/declarations.js';
 import * as schema from '../settings/schema.js';
+import { UsageError } from '../errors.js';
+import { checkAutoScalingSettings, type AutoScalingSettings } from '../steps/service/autoscaling-policy.js';
 
 export type { UpSettings } from '../settings/declarations.js';
 export { UP_DEFAULTS } from '../settings/defaults.js';
@@ -19,5 +21,20 @@ export function mergeSettings(
   flags: Partial<Record<SettingKey, unknown>>,
   file: schema.ConfigFile,
 ): UpSettings & { readonly fromFile: readonly string[] } {
-  return schema.mergeSettings(UP_CONFIG_SCHEMA, flags, file);
+  const merged = schema.mergeSettings(UP_CONFIG_SCHEMA, flags, file);
+  return { ...merged, autoScaling: autoScalingOf(merged) };
+}
+
+/** The four auto scaling settings, checked together (exit 2): none given means no auto scaling. */
+function autoScalingOf(s: {
+  minCount?: number;
+  maxCount?: number;
+  cpuTarget?: number;
+  requestsPerTarget?: number;
+}): AutoScalingSettings | undefined {
+  const { minCount: min, maxCount: max, cpuTarget, requestsPerTarget } = s;
+  if ([min, max, cpuTarget, requestsPerTarget].every((x) => x === undefined)) return undefined;
+  if (min === undefined || max === undefined)
+    throw new UsageError('auto scaling needs both --min-count and --max-count');
+  return checkAutoScalingSettings({ min, max, cpuTarget, requestsPerTarget });
 }

@@ -20,6 +20,7 @@ import type { RolloutRef } from '../steps/service/wait.js';
 import type { UpSettings } from './settings.js';
 import { outcomeOf, type Task, type TaskOutcome } from './graph.js';
 import { taskContext } from './task-context.js';
+import { clampDesiredCount } from '../steps/service/autoscaling-policy.js';
 
 export type UpTaskId =
   | 'network'
@@ -38,6 +39,7 @@ export type UpTaskId =
   | 'push'
   | 'taskdef'
   | 'service'
+  | 'autoScaling'
   | 'rollout';
 
 /** What the plan shows for each task: its title and the aws/docker commands a person would type. */
@@ -63,8 +65,9 @@ const SERVICES: Record<UpTaskId, readonly ServiceName[]> = {
   instances: ['ec2', 'ecs'],
   build: ['ecr'],
   push: ['ecr'],
-  taskdef: ['ecs', 'logs'],
+  taskdef: ['ecs', 'logs', 'iam'],
   service: ['ecs', 'elb', 'ec2', 'ecr'],
+  autoScaling: ['ecs', 'appscaling'],
   rollout: ['ecs', 'elb'],
 };
 
@@ -93,7 +96,16 @@ export function upPlan(s: UpSettings): PlannedTask[] {
     t('build', building ? `docker build${s.platform ? ` ${s.platform}` : ''}` : 'image (given with --image)', ['repo']),
     t('push', building ? 'docker push' : 'image push (skipped)', ['build']),
     t('taskdef', 'log group and task definition', ['build']),
-    t('service', `service (${s.desiredCount} tasks)`, ['cluster', 'taskdef', 'listener', 'push', 'instances']),
+    t(
+      'service',
+      s.autoScaling
+        ? `service (${clampDesiredCount(s.desiredCount, s.autoScaling.min, s.autoScaling.max)} tasks to start)`
+        : `service (${s.desiredCount} tasks)`,
+      ['cluster', 'taskdef', 'listener', 'push', 'instances'],
+    ),
+    ...(s.autoScaling
+      ? [t('autoScaling', `auto scaling ${s.autoScaling.min}–${s.autoScaling.max} tasks`, ['service'])]
+      : []),
     ...(s.wait ? [t('rollout', 'rollout and target health', ['service', 'lbActive'])] : []),
   ];
 }
@@ -223,6 +235,8 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
         cpu: s.cpu,
         logs: s.logs,
         logRetentionDays: s.logRetentionDays,
+        env: s.env,
+        secrets: s.secret,
       });
       return outcomeOf(r.outcome, `${r.outcome}, revision ${r.taskDefinition?.revision}`);
     },
@@ -233,22 +247,30 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
       // Refused here, in one line, rather than by ECS task after task ("exec format error").
       await checkImageArchitecture(c, { instanceType: c.state.current.instances?.type ?? s.instanceType });
       const live = c.state.current.service;
-      // A recorded service is converged in place (scale, new revision, attach the target group);
-      // otherwise it is created. Either way the rollout starts from the returned reference.
+      // With auto scaling (asked for now, or recorded before) the autoscaler owns the desired
+      // count: it is never sent to a live service, so a rerun cannot undo a scale-out
+      // (terraform-aws-ecs#346); a new service starts at the count clamped into [min, max].
+      const range = s.autoScaling ?? c.state.current.autoScaling;
       const converge = () =>
         updateService(c, {
-          desiredCount: s.desiredCount,
+          desiredCount: range ? undefined : s.desiredCount,
           taskDefinition: c.state.current.taskDefinition!.arn,
           attachLb: true,
         });
+      const initial = range ? clampDesiredCount(s.desiredCount, range.min, range.max) : s.desiredCount;
       let r = live
         ? await converge()
-        : await createService(c, { desiredCount: s.desiredCount, gateTimeoutMs: s.waitTimeoutMs });
+        : await createService(c, { desiredCount: initial, gateTimeoutMs: s.waitTimeoutMs });
       // createService adopts our own service found by name and tag (a run killed after CreateService)
       // without changing it; converge it now, so the next rerun has nothing left to do.
       if (!live && r.outcome === 'unchanged') r = await converge();
       rollout = r.rollout;
       return outcomeOf(r.outcome, r.changes?.length ? `${r.outcome}: ${r.changes.join(', ')}` : r.outcome);
+    },
+    autoScaling: async (c) => {
+      const { ensureAutoScaling } = await import('../steps/service/autoscaling.js');
+      const r = await ensureAutoScaling(c, s.autoScaling!);
+      return outcomeOf(r.outcome, r.changes.length ? `${r.outcome}: ${r.changes.join(', ')}` : r.outcome);
     },
     rollout: async (c) => {
       const { waitForRollout } = await import('../steps/service/wait.js');

@@ -5,6 +5,8 @@
  */
 import { platform, registryAddress } from '../docker/inputs.js';
 import * as v from '../util/validate.js';
+import { secretFlag } from '../steps/taskdef/secrets.js';
+import type { AutoScalingSettings } from '../steps/service/autoscaling-policy.js';
 import { LB_DEFAULTS, UP_DEFAULTS, WAIT_TIMEOUT_MS } from './defaults.js';
 import { optional, setting, type SettingsOf } from './schema.js';
 
@@ -155,6 +157,44 @@ export const UP_SCHEMA = {
     default: UP_DEFAULTS.logs,
   }),
   logRetentionDays: SHARED.logRetentionDays,
+  env: setting({
+    flag: '--env <KEY=VALUE>',
+    help: 'Environment variable for the container; repeat for more (default: none; a change is a new revision and a rolling update).',
+    parse: (x: string, name: string) => [v.keyValue(x, name)],
+    json: 'list',
+    default: [] as [string, string][],
+  }),
+  secret: setting({
+    flag: '--secret <KEY=REF>',
+    help: 'Environment variable ECS fills at task start from REF: a Secrets Manager secret ARN, an SSM parameter ARN or name; repeat for more. Adds the execution role <name>-task-execution, allowed to read exactly these (default: none).',
+    parse: (x: string, name: string) => [secretFlag(x, name)],
+    json: 'list',
+    default: [] as [string, string][],
+  }),
+  minCount: optional({
+    flag: '--min-count <n>',
+    help: 'Fewest tasks auto scaling may scale in to (default: no auto scaling; needs --max-count and a target).',
+    parse: v.desiredCount,
+    json: 'integer',
+  }),
+  maxCount: optional({
+    flag: '--max-count <n>',
+    help: 'Most tasks auto scaling may scale out to; while it is on, up never sends a desired count (default: no auto scaling).',
+    parse: v.desiredCount,
+    json: 'integer',
+  }),
+  cpuTarget: optional({
+    flag: '--cpu-target <percent>',
+    help: "Average CPU utilization of the service's tasks that auto scaling holds, above 0 and at most 100 (default: no CPU policy).",
+    parse: v.percent,
+    json: 'number',
+  }),
+  requestsPerTarget: optional({
+    flag: '--requests-per-target <n>',
+    help: 'Load balancer requests per task and minute that auto scaling holds (default: no request policy).',
+    parse: (x: string, name: string) => v.integer(x, name, 1, 1_000_000),
+    json: 'integer',
+  }),
   wait: setting({
     flag: '--no-wait',
     help: 'Return once the service is created instead of waiting until it is steady and every target is healthy.',
@@ -166,7 +206,11 @@ export const UP_SCHEMA = {
 };
 
 /** `up`'s settings as the orchestration sees them: inferred from the schema, plus the stack name. */
-export type UpSettings = SettingsOf<typeof UP_SCHEMA> & { readonly name?: string };
+export type UpSettings = SettingsOf<typeof UP_SCHEMA> & {
+  readonly name?: string;
+  /** From --min-count/--max-count and a target, checked together: the autoscaler owns the desired count. */
+  readonly autoScaling?: AutoScalingSettings;
+};
 
 /** `name` is only read from `--config` (the flag is the global --name). */
 export const UP_CONFIG_SCHEMA = {

@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { issuePath, readJsonFile } from '../util/json-file.js';
 
 /** How the value of a `--config` key is typed in JSON before the validator sees it as text. */
-export type JsonKind = 'string' | 'integer' | 'boolean' | 'duration';
+export type JsonKind = 'string' | 'integer' | 'number' | 'boolean' | 'duration' | 'list';
 
 export interface Setting<T, HasDefault extends boolean = boolean> {
   /** Commander's flag spelling: "--desired-count <n>", or "--no-wait" for a boolean that defaults to true. */
@@ -57,6 +57,9 @@ export function flagName(flag: string): string {
 const JSON_TYPE: Record<JsonKind, z.ZodType> = {
   string: z.string(),
   integer: z.number().int(),
+  number: z.number(),
+  // A repeatable flag (--env KEY=VALUE …): a list of the flag's values, each checked by `parse`.
+  list: z.array(z.string()),
   boolean: z.boolean(),
   // "15m" or a number of seconds, as the flag takes it.
   duration: z.union([z.string(), z.number().positive()]),
@@ -96,7 +99,10 @@ export function mergeSettings<S extends Schema>(
     if (value === undefined && file[name] !== undefined) {
       fromFile.push(name);
       try {
-        value = s.parse(String(file[name]), name);
+        value =
+          s.json === 'list'
+            ? (file[name] as unknown[]).flatMap((x) => s.parse(String(x), name) as unknown[])
+            : s.parse(String(file[name]), name);
       } catch (e) {
         throw new UsageError(`--config: ${(e as Error).message}`);
       }

@@ -113,6 +113,20 @@ export const StateSchema = z.looseObject({
       refresh: z.looseObject({ id }).optional(),
     })
     .optional(),
+  /** Application Auto Scaling of the service's desired count: the scalable target and ecsctl's policies. */
+  autoScaling: z
+    .looseObject({
+      resourceId: id,
+      arn: z.string().optional(),
+      min: z.number().int(),
+      max: z.number().int(),
+      policies: z.array(z.looseObject({ name: id, arn: z.string().optional() })),
+    })
+    .optional(),
+  /** The task execution role that lets ECS read the container definition's secrets (only with --secret). */
+  executionRole: z.looseObject({ roleName: id, arn: id }).optional(),
+  /** The latest one-off task `ecsctl run` started (its ARN, recorded the moment RunTask returns). */
+  lastRun: z.looseObject({ taskArn: id }).optional(),
 });
 
 export type State = z.infer<typeof StateSchema>;
@@ -147,4 +161,6 @@ export const RESOURCE_KEYS = [
   'loadBalancer',
   'listener',
   'service',
+  'autoScaling',
+  'executionRole',
 ] as const satisfies readonly (keyof State)[];

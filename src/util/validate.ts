@@ -253,3 +253,11 @@ export function maxInstances(
   }
   return value;
 }
+
+/** A percentage above 0 and at most 100, e.g. an auto scaling CPU target (0 or 101 exits 2). */
+export function percent(value: string, flag: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(n > 0) || n > 100)
+    throw new UsageError(`${flag} must be a percentage above 0 and at most 100, got ${JSON.stringify(value)}`);
+  return n;
+}

@@ -49,7 +49,7 @@ ${examples('down --yes', 'down --keep-repo --dry-run')}`,
         });
       await runCommand(globalsOf(cmd), {
         command: 'down',
-        services: ['elb', 'ecr', 'ecs', 'logs', 'ec2', 'iam', 'autoscaling'],
+        services: ['elb', 'ecr', 'appscaling', 'ecs', 'logs', 'ec2', 'iam', 'autoscaling'],
         mutates: true,
         destructive: true,
         clientsPerTask: true,

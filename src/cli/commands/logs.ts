@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import ms from 'ms';
+import { UsageError } from '../../errors.js';
 import * as v from '../../util/validate.js';
 import { examples, globalsOf, parser, runCommand } from './common.js';
 
@@ -8,6 +9,7 @@ interface LogsOptions {
   since?: number;
   task?: string;
   container?: string;
+  previous?: boolean;
 }
 
 /** CloudWatch keeps events at most 3653 days; --since cannot usefully reach further back. */
@@ -38,16 +40,22 @@ export function registerLogs(program: Command): void {
       'Only events of this container of the task definition (default: every container).',
       parser(v.ecsName, '--container'),
     )
+    .option(
+      '--previous',
+      "Only events of the service's most recently stopped task, after a header line with why it stopped (ECS's stoppedReason and the exit code): the crash-loop case (default: every task).",
+    )
     .addHelpText(
       'after',
       `
 With --json, prints one JSON object per event and line: {"timestamp","task","container","message"}.
 The log group and stream prefix are read from the recorded task definition's awslogs settings.
-${examples('logs --since 1h', 'logs --follow --task 3f2a9c1d --json')}`,
+${examples('logs --since 1h', 'logs --follow --task 3f2a9c1d --json', 'logs --previous')}`,
     )
     .action(async (opts: LogsOptions, cmd: Command) => {
       const globals = globalsOf(cmd);
-      const sinceMs = opts.since ?? DEFAULT_SINCE_MS;
+      if (opts.previous && (opts.follow || opts.task || opts.since !== undefined))
+        throw new UsageError('--previous picks its task and time span itself: it takes no --follow, --task or --since');
+      let sinceMs = opts.since ?? DEFAULT_SINCE_MS;
       await runCommand(globals, {
         command: 'logs',
         services: ['ecs', 'logs'],
@@ -55,7 +63,21 @@ ${examples('logs --since 1h', 'logs --follow --task 3f2a9c1d --json')}`,
         streamsOutput: true,
         run: async (ctx) => {
           const logs = await import('../../steps/logs/logs.js');
-          const query = { sinceMs, task: opts.task, container: opts.container, follow: opts.follow === true };
+          let task = opts.task;
+          if (opts.previous) {
+            const previous = await import('../../steps/logs/previous.js');
+            const stopped = await previous.findPreviousTask(ctx, opts.container);
+            if (!stopped) {
+              ctx.report.info('no stopped task of the service (ECS keeps stopped tasks for about an hour)');
+              return { events: 0 };
+            }
+            const header = previous.previousHeader(stopped);
+            if (globals.json) ctx.report.info(header);
+            else process.stdout.write(`${header}\n`);
+            task = stopped.taskId;
+            sinceMs = previous.sinceForTask(stopped, ctx.now());
+          }
+          const query = { sinceMs, task, container: opts.container, follow: opts.follow === true };
           // `ecsctl logs | head`: once the reader has gone (EPIPE), stop quietly instead of crashing.
           // The listener stays for the life of the process: the error can arrive after the last write.
           let outputError: NodeJS.ErrnoException | undefined;

@@ -2,12 +2,14 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import type { RolloutStatus } from '../../steps/service/rollout-status.js';
 import type { ServiceView } from '../../steps/service/view.js';
+import type { AutoScalingView } from '../../steps/service/autoscaling.js';
 import type { ServiceResult } from '../../steps/service/service.js';
 import type { StepContext } from '../../steps/context.js';
 import * as v from '../../util/validate.js';
 import { SHARED } from '../../settings/declarations.js';
 import { WAIT_TIMEOUT_MS } from '../../settings/defaults.js';
 import { examples, globalsOf, parser, runCommand } from './common.js';
+import * as dayTwo from './service-day-two.js';
 
 interface WaitFlags {
   wait: boolean;
@@ -148,6 +150,7 @@ export function registerService(program: Command): void {
         services: ['ecs', 'elb'],
         mutates: true,
         run: async (ctx) => {
+          dayTwo.refuseDesiredCountWhileAutoScaling(ctx.state.current, opts.desiredCount);
           const steps = await import('../../steps/service/update.js');
           const result = await steps.updateService(ctx, {
             desiredCount: opts.desiredCount,
@@ -173,9 +176,14 @@ export function registerService(program: Command): void {
     .action(async (opts: { events?: number }, cmd: Command) => {
       await runCommand(globalsOf(cmd), {
         command: 'service show',
-        services: ['ecs', 'elb'],
+        services: ['ecs', 'elb', 'appscaling'],
         mutates: false,
-        run: async (ctx) => (await import('../../steps/service/view.js')).showService(ctx, { eventCount: opts.events }),
+        run: async (ctx) => {
+          const view = await (
+            await import('../../steps/service/view.js')
+          ).showService(ctx, { eventCount: opts.events });
+          return dayTwo.withAutoScaling(ctx, view);
+        },
         render: renderService,
       });
     });
@@ -207,6 +215,8 @@ export function registerService(program: Command): void {
         render: (r) => `${r.outcome}${r.service ? `: ${r.service.arn}` : ''}`,
       });
     });
+
+  dayTwo.registerServiceDayTwo(service);
 }
 
 async function finish(
@@ -228,7 +238,7 @@ function renderResult(r: ServiceCommandResult): string {
   return lines.join('\n');
 }
 
-export function renderService(s: ServiceView): string {
+export function renderService(s: ServiceView & { autoScaling?: AutoScalingView }): string {
   if (!s.exists)
     return `${s.name}: does not exist${s.status ? ` (${s.status})` : ''}${s.cluster ? ` in cluster ${s.cluster}` : ''}`;
   const cb = s.circuitBreaker;
@@ -245,6 +255,7 @@ export function renderService(s: ServiceView): string {
     );
   }
   if ((s.loadBalancers ?? []).length === 0) lines.push('  load balancer    none');
+  if (s.autoScaling) lines.push(dayTwo.autoScalingLine(s.autoScaling));
   lines.push('  deployments');
   for (const d of s.deployments ?? []) {
     lines.push(

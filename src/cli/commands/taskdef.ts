@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import * as v from '../../util/validate.js';
 import { SHARED } from '../../settings/declarations.js';
+import { secretFlag } from '../../steps/taskdef/secrets.js';
 import { collect, examples, globalsOf, parser, runCommand } from './common.js';
 
 interface RegisterOptions {
@@ -11,6 +12,7 @@ interface RegisterOptions {
   memory: number;
   cpu: number;
   env?: [string, string][];
+  secret?: [string, string][];
   file?: string;
   /** False with --no-logs. */
   logs: boolean;
@@ -66,6 +68,11 @@ export function registerTaskdef(program: Command): void {
       collect(v.keyValue, '--env'),
     )
     .option(
+      '--secret <KEY=REF>',
+      "Environment variable whose value ECS reads at task start from REF: a Secrets Manager secret ARN, an SSM parameter ARN, or an SSM parameter name (made an ARN with the stack's region and account); repeat for more. Adds the execution role <stack>-task-execution, allowed to read exactly these (default: none).",
+      collect(secretFlag, '--secret'),
+    )
+    .option(
       '--file <path>',
       "Register this register-task-definition JSON instead (the walkthrough's file works as is).",
     )
@@ -83,6 +90,7 @@ export function registerTaskdef(program: Command): void {
       examples(
         'taskdef register --image 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:v0.1',
         'taskdef register --file td.json --env GREETING=hello',
+        'taskdef register --secret DB_PASSWORD=arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf --secret API_KEY=/web/api-key',
       ),
     )
     .action(async (opts: RegisterOptions, cmd: Command) => {
@@ -92,18 +100,24 @@ export function registerTaskdef(program: Command): void {
       const fromFile = opts.file ? await input.taskDefinitionFromFile(opts.file) : undefined;
       await runCommand(globals, {
         command: 'taskdef register',
-        services: ['ecs', 'logs'],
+        services: ['ecs', 'logs', 'iam'],
         mutates: true,
         createsStack: true,
         run: async (ctx) =>
           (await import('../../steps/taskdef/ensure.js')).ensureTaskDefinition(ctx, {
             ...opts,
             env: opts.env ?? [],
+            secrets: opts.secret ?? [],
             fromFile,
           }),
         render: (r) =>
           [
             `${r.outcome === 'unchanged' ? 'unchanged (reusing the latest identical revision)' : r.outcome}: ${r.taskDefinition?.arn}`,
+            ...(r.executionRole
+              ? [
+                  `execution role: ${r.executionRole.outcome}${r.executionRole.roleArn ? ` ${r.executionRole.roleArn}` : ''}`,
+                ]
+              : []),
             ...(r.logGroup
               ? [
                   `log group ${r.logGroup.name}: ${r.logGroup.outcome}${r.logGroup.retentionDays ? `, events kept ${r.logGroup.retentionDays} days` : ''}`,
@@ -141,6 +155,10 @@ export function registerTaskdef(program: Command): void {
             `  ports      ${ports}`,
             `  memory     ${c?.memory} MiB, cpu ${c?.cpu}`,
             `  logs       ${logs}`,
+            ...(c?.environment?.length ? [`  env        ${c.environment.map((e) => e.name).join(', ')}`] : []),
+            // Where ECS reads each secret from; ecsctl never knows the values.
+            ...(c?.secrets ?? []).map((x) => `  secret     ${x.name} ← ${x.valueFrom}`),
+            ...(td.executionRoleArn ? [`  execution  ${td.executionRoleArn}`] : []),
           ].join('\n');
         },
       });

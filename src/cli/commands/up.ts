@@ -25,6 +25,7 @@ export function registerUp(program: Command): void {
         'up --name web --region us-east-1',
         'up --name web --image public.ecr.aws/nginx/nginx:1.27 --container-port 80 --desired-count 4 --dry-run',
         'up --name web --capacity asg --instance-count 2 --max-instances 6',
+        'up --env LOG_LEVEL=info --secret DB_PASSWORD=/web/db-password --min-count 2 --max-count 10 --cpu-target 60',
       ),
     )
     .action(async (opts: { config?: string; dryRun?: boolean }, cmd: Command) => {
@@ -56,7 +57,7 @@ export function registerUp(program: Command): void {
       await runCommand(globals, {
         command: 'up',
         // Auto Scaling last: only the instances task of an asg stack waits for it.
-        services: ['ec2', 'elb', 'ecr', 'ecs', 'iam', 'ssm', 'logs', 'autoscaling'],
+        services: ['ec2', 'elb', 'ecr', 'ecs', 'iam', 'ssm', 'logs', 'appscaling', 'autoscaling'],
         mutates: true,
         createsStack: true,
         clientsPerTask: true,

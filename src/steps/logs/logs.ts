@@ -27,6 +27,11 @@ export interface LogsQuery {
   readonly task?: string;
   readonly container?: string;
   readonly follow?: boolean;
+  /**
+   * With `follow`: asked after each pass; once it resolves true, one more pass picks up the last
+   * events (awslogs sends in batches) and the read ends. `ecsctl run` polls its task here.
+   */
+  readonly until?: () => Promise<boolean>;
 }
 
 /** Where the stack's containers log: one group, and the containers writing to it. */
@@ -69,6 +74,7 @@ export async function readLogs(
   /** Events printed whose timestamps are still inside the window asked for again: key → timestamp. */
   const seen = new Map<string, number>();
   let count = 0;
+  let finishing = false;
   for (;;) {
     const events = await filterEvents(ctx, source.group, from, streamPrefix);
     for (const e of events) {
@@ -81,7 +87,8 @@ export async function readLogs(
       print(view, source.containers.length > 1);
       count++;
     }
-    if (!query.follow) return { events: count };
+    if (!query.follow || finishing) return { events: count };
+    if (query.until && (await query.until())) finishing = true;
     let newest = from;
     for (const ts of seen.values()) newest = Math.max(newest, ts);
     from = Math.max(start, newest - FOLLOW_OVERLAP_MS);

@@ -4,6 +4,9 @@
  * created first (a task whose awslogs group is missing fails to start).
  */
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
+import { UsageError } from '../../errors.js';
+import { ensureExecutionRole, type ExecutionRoleResult } from './execution-role.js';
+import type { SecretFlag } from './secrets.js';
 import { DEFAULT_RETENTION_DAYS, ensureLogGroup, type LogGroupResult } from '../logs/log-group.js';
 import { completeFromFile, defaultLogGroup, taskDefinitionFromFlags, withLogGroup } from './input.js';
 import { imageFor, ensureRevision, type TaskDefinitionResult } from './taskdef.js';
@@ -19,12 +22,17 @@ export interface TaskDefinitionOptions {
   readonly memory: number;
   readonly cpu: number;
   readonly env?: readonly (readonly [string, string])[];
+  /** --secret KEY=REF: into the first container's `secrets`, read by the task execution role. */
+  readonly secrets?: readonly SecretFlag[];
   /** False with --no-logs. */
   readonly logs: boolean;
   readonly logRetentionDays?: number;
 }
 
-export type EnsureTaskDefinitionResult = TaskDefinitionResult & { readonly logGroup?: LogGroupResult };
+export type EnsureTaskDefinitionResult = TaskDefinitionResult & {
+  readonly logGroup?: LogGroupResult;
+  readonly executionRole?: Pick<ExecutionRoleResult, 'outcome' | 'roleArn'>;
+};
 
 /** Creates the log group (if any), then registers — or reuses an identical latest revision. */
 export async function ensureTaskDefinition(
@@ -51,6 +59,12 @@ export async function ensureTaskDefinition(
       env: o.env ?? [],
     });
   }
+  const secrets = o.secrets ?? [];
+  if (secrets.length > 0 && td.executionRoleArn)
+    throw new UsageError(
+      `the task definition file names executionRoleArn ${td.executionRoleArn}; --secret makes and uses ecsctl's own execution role`,
+      { hint: 'Remove executionRoleArn from the file, or put the secrets in the file and drop --secret.' },
+    );
   // Checked before any AWS call; the group must exist before a task can start.
   const logged = withLogGroup(td, state.region, o.logs ? defaultLogGroup(state.name) : undefined);
   const logGroup =
@@ -60,5 +74,25 @@ export async function ensureTaskDefinition(
           name: logged.logGroup,
           retentionDays: o.logRetentionDays ?? state.logGroup?.retentionDays ?? DEFAULT_RETENTION_DAYS,
         });
-  return { ...(await ensureRevision(ctx, logged.taskDefinition)), logGroup };
+  // The role (and its policy naming exactly these secrets) exists before any task can need it.
+  const exec = await ensureExecutionRole(ctx, secrets);
+  const final = exec.roleArn ? withSecrets(logged.taskDefinition, exec) : logged.taskDefinition;
+  return {
+    ...(await ensureRevision(ctx, final)),
+    logGroup,
+    ...(exec.outcome === 'absent' ? {} : { executionRole: { outcome: exec.outcome, roleArn: exec.roleArn } }),
+  };
+}
+
+/** The first container gets the secrets (by ARN, never a value); the task gets the execution role. */
+export function withSecrets(
+  td: RegisterTaskDefinitionCommandInput,
+  exec: Pick<ExecutionRoleResult, 'roleArn' | 'secrets'>,
+): RegisterTaskDefinitionCommandInput {
+  const [first, ...rest] = td.containerDefinitions ?? [];
+  return {
+    ...td,
+    executionRoleArn: exec.roleArn,
+    containerDefinitions: [{ ...first!, secrets: exec.secrets }, ...rest],
+  };
 }

@@ -5,6 +5,7 @@
  */
 import { mockClient } from 'aws-sdk-client-mock';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECRClient } from '@aws-sdk/client-ecr';
@@ -32,6 +33,7 @@ export const awsMock = {
   ssm: mockClient(SSMClient),
   logs: mockClient(CloudWatchLogsClient),
   autoscaling: mockClient(AutoScalingClient),
+  appscaling: mockClient(ApplicationAutoScalingClient),
 };
 
 export function resetAwsMocks(): void {
@@ -49,6 +51,7 @@ export function testClients(): Clients {
     ssm: new SSMClient(config),
     logs: new CloudWatchLogsClient(config),
     autoscaling: new AutoScalingClient(config),
+    appscaling: new ApplicationAutoScalingClient(config),
   };
 }
 

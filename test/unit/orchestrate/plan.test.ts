@@ -55,9 +55,10 @@ describe('the up plan', () => {
 describe('the down plan', () => {
   const plan = downPlan({ keepRepo: false, keepLogs: false, waitTimeoutMs: 1 });
 
-  it('deletes the load balancer at once and the service only after the deregistration delay is lowered', () => {
+  it('deletes the load balancer at once and the service only after the deregistration delay is lowered and auto scaling is gone', () => {
     expect(before(plan, 'loadBalancer').size).toBe(0);
-    expect(before(plan, 'service')).toEqual(new Set(['lowerDelay']));
+    expect(before(plan, 'service')).toEqual(new Set(['lowerDelay', 'autoScaling']));
+    expect([...before(plan, 'executionRole')]).toEqual(expect.arrayContaining(['service', 'taskdef']));
   });
 
   it('deletes the cluster after its services and container instances, the LB group after the LB and the instance group', () => {
@@ -90,6 +91,28 @@ describe('up settings', () => {
       listenerPort: UP_DEFAULTS.listenerPort,
     });
     expect([...merged.fromFile].sort()).toEqual(['instanceCount', 'waitTimeout']);
+  });
+
+  it('reads env, secrets and auto scaling from the file, checked like the flags; flags replace a list', async () => {
+    const config = await readConfigFile(
+      await file(
+        '{"env": ["A=b"], "secret": ["DB=/web/db"], "minCount": 1, "maxCount": 3, "cpuTarget": 50, "requestsPerTarget": 200}',
+      ),
+    );
+    const merged = mergeSettings({ env: [['C', 'd']] }, config);
+    expect(merged.env).toEqual([['C', 'd']]);
+    expect(merged.secret).toEqual([['DB', '/web/db']]);
+    expect(merged.autoScaling).toEqual({ min: 1, max: 3, cpuTarget: 50, requestsPerTarget: 200 });
+    expect(mergeSettings({}, {}).autoScaling).toBeUndefined();
+    const bad = async (text: string) => mergeSettings({}, await readConfigFile(await file(text)));
+    await expect(bad('{"minCount": 1, "maxCount": 2, "cpuTarget": 0}')).rejects.toThrow(
+      /cpuTarget must be a percentage above 0/,
+    );
+    await expect(bad('{"minCount": 4, "maxCount": 2, "cpuTarget": 50}')).rejects.toThrow(
+      /--min-count 4 is above --max-count 2/,
+    );
+    await expect(bad('{"secret": ["NOEQUALS"]}')).rejects.toThrow(/--config: secret must look like/);
+    await expect(bad('{"minCount": 1}')).rejects.toThrow(/both --min-count and --max-count/);
   });
 
   it.each([
