@@ -163,9 +163,9 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
     id: p.id,
     title: p.title,
     deps: p.deps,
-    run: async (update) => {
+    run: async (update, stop) => {
       await ctx.awsReady?.(SERVICES[p.id]);
-      const c = taskContext(ctx, update);
+      const c = taskContext(ctx, update, stop);
       if (!p.byTag && p.sections.every((k) => c.state.current[k] === undefined)) return outcomeOf('nothing recorded');
       try {
         return await runners[p.id](c);

@@ -12,6 +12,7 @@ const SYMBOL: Record<TaskEvent['status'], string> = {
   running: '…',
   done: '✓',
   failed: '✗',
+  stopped: '■',
   'not started': '-',
 };
 

@@ -10,8 +10,11 @@
 import { WaitTimeoutError } from '../errors.js';
 
 export interface Clock {
-  /** Rejects with the signal's reason when the command is interrupted or the run is stopping. */
-  readonly sleep: (ms: number) => Promise<void>;
+  /**
+   * Rejects with the reason at once when the command is interrupted (Ctrl-C) or when `signal`
+   * aborts (in `up`/`down`: another task failed, so every wait stops).
+   */
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly now: () => number;
   /** In [0, 1); the poll jitter. @default Math.random */
   readonly random?: () => number;
