@@ -123,8 +123,11 @@ describe('a failure stops every wait', () => {
   it('aborts the ALB wait the moment RunInstances fails, lets the create in flight finish and record, and reports only the failure', async () => {
     const { ctx, sleeps } = waitingContext();
     let lbReads = 0;
+    let readsWhenFailed = -1;
     let releaseCreate: () => void = () => {};
     const createReturned = new Promise<void>((r) => (releaseCreate = r));
+    let failed: () => void = () => {};
+    const hasFailed = new Promise<void>((r) => (failed = r));
     const tasks: Task[] = [
       {
         // Polls a load balancer that stays `provisioning` for 150 s (thousands of 1 ms sleeps here).
@@ -157,7 +160,9 @@ describe('a failure stops every wait', () => {
         title: 'instances',
         deps: [],
         run: async () => {
-          await new Promise((r) => setTimeout(r, 20)); // a few polls of the ALB go out first
+          while (lbReads < 3) await new Promise((r) => setTimeout(r, 1)); // a few polls of the ALB go out first
+          readsWhenFailed = lbReads;
+          failed();
           throw new Error('run instances: VcpuLimitExceeded: You have requested more vCPU capacity');
         },
       },
@@ -169,8 +174,8 @@ describe('a failure stops every wait', () => {
       },
     ];
     const run = runGraph(tasks).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 60));
-    const readsWhenFailed = lbReads;
+    await hasFailed;
+    await new Promise((r) => setTimeout(r, 20)); // time for a few more polls, were the wait still running
     releaseCreate();
     const error = (await run) as GraphError;
 
