@@ -129,7 +129,9 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
     containerInstances: async (c) => {
       const r = await (await import('../steps/instances/stack.js')).deregisterStackInstances(c);
       toTerminate = r.ids;
-      return r.deregistered || r.ids.length ? outcomeOf('deleted', `${r.deregistered} deregistered`) : outcomeOf('absent');
+      return r.deregistered || r.ids.length
+        ? outcomeOf('deleted', `${r.deregistered} deregistered`)
+        : outcomeOf('absent');
     },
     instances: async (c) => {
       await (await import('../steps/instances/stack.js')).terminateStackInstances(c, toTerminate, { timeoutMs });
@@ -137,7 +139,9 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
     },
     instanceSg: async (c) =>
       outcomeOf(
-        await (await import('../steps/network/security-groups.js')).deleteSecurityGroup(c, 'instanceSecurityGroup', {
+        await (
+          await import('../steps/network/security-groups.js')
+        ).deleteSecurityGroup(c, 'instanceSecurityGroup', {
           timeoutMs,
         }),
       ),
