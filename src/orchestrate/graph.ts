@@ -161,8 +161,9 @@ export async function runGraph<Id extends string>(
         },
         (error: unknown) => {
           const elapsedMs = now() - started.get(task.id)!;
-          if (error instanceof StoppedByFailure) {
-            emit(task.id, { status: 'stopped', detail: error.message, elapsedMs });
+          // A wait ended by `stop` (another task failed, or Ctrl-C) is not a failure of its own.
+          if (error instanceof StoppedByFailure || (o.signal?.aborted && error === o.signal.reason)) {
+            emit(task.id, { status: 'stopped', detail: (error as Error).message, elapsedMs });
             return;
           }
           failures.push({ id: task.id, error });
