@@ -21,17 +21,21 @@ export function pollScale(env: NodeJS.ProcessEnv): number {
   return Number.isFinite(value) && value > 0 ? value : 1;
 }
 
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or rejects with the reason the moment any of the signals aborts. */
+export function sleep(ms: number, signals: readonly AbortSignal[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
+    const aborted = signals.find((s) => s.aborted);
+    if (aborted) return reject(aborted.reason);
+    const done = () => signals.forEach((s) => s.removeEventListener('abort', onAbort));
     const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
+      done();
       resolve();
     }, ms);
-    const onAbort = () => {
+    function onAbort(this: AbortSignal) {
       clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
+      done();
+      reject(this.reason);
+    }
+    signals.forEach((s) => s.addEventListener('abort', onAbort, { once: true }));
   });
 }

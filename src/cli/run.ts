@@ -158,7 +158,7 @@ export async function runCommand<R>(
         report: io.report,
         // A state file appears on disk only when a step records something.
         state: deps.stateHandle(globals.statePath, initial),
-        sleep: (ms) => sleep(ms * scale, controller.signal),
+        sleep: (ms, signal) => sleep(ms * scale, signal ? [controller.signal, signal] : [controller.signal]),
         now: Date.now,
         signal: controller.signal,
         ...(spec.clientsPerTask ? { awsReady: loading.ready } : {}),

@@ -25,13 +25,17 @@ const NOTHING: ReadonlySet<string> = new Set(['nothing recorded', 'absent', 'unc
 
 export async function runDown(ctx: StepContext, progress: ProgressView, d: DownSettings): Promise<DownResult> {
   const started = ctx.now();
+  // With nothing recorded (a second `down`), the tasks only look for tagged leftovers: show no
+  // progress block, so the whole output is the one summary line.
+  const recordsAnything = RESOURCE_KEYS.some((k) => ctx.state.current[k] !== undefined);
+  const observer: ProgressView = recordsAnything ? progress : { onChange: () => {}, finish: () => {} };
   let outcomes: Record<string, TaskOutcome>;
   try {
-    ({ outcomes } = await runGraph(downTasks(ctx, d), { observer: progress, signal: ctx.signal, now: ctx.now }));
+    ({ outcomes } = await runGraph(downTasks(ctx, d), { observer, signal: ctx.signal, now: ctx.now }));
   } catch (e) {
     throw firstFailure(e);
   } finally {
-    progress.finish();
+    observer.finish();
   }
   // The network is discovered, not created, and an image given with --image is only a reference:
   // forget both with the rest (the image stays recorded only while its repository is kept).

@@ -1,16 +1,21 @@
 /**
  * `ecsctl down`: deletes exactly what the state records, in dependency order and in parallel
- * where safe. The load balancer goes first (its network interfaces take minutes to release the
- * security group), the target group's deregistration delay is lowered before the service drains,
- * and container instances are deregistered before they are terminated (else ECS keeps them ~20
- * minutes and DeleteCluster fails). Anything already gone counts as done; a resource without the
- * stack's tag is reported and forgotten, never deleted.
+ * where safe, each deletion starting the moment its own blockers are gone. The load balancer goes
+ * first, and its security group goes the moment the load balancer's network interfaces are
+ * released (watched, not guessed from DependencyViolation); the target group's deregistration
+ * delay is lowered before the service drains; container instances are deregistered before they
+ * are terminated (else ECS keeps them ~20 minutes), and the cluster goes once they are
+ * deregistered, without waiting for the terminations. Anything already gone counts as done; a
+ * resource without the stack's tag is reported and forgotten, never deleted.
  *
+ *   autoScaling ─┐
  *   lowerDelay ─ service ─┬─ capacity (asg: provider off the cluster, group emptied, provider,
  *                         │           group and launch template deleted) ─┐
- *                         ├─ instances (deregister, terminate, instance SG, IAM) ─┬─ cluster
- *                         ├─ taskdef, logGroup                                    │
- *   loadBalancer ─────────┴─ targetGroup          lbSg ◄──────────────────────────┘ (and loadBalancer)
+ *                         ├─ containerInstances ─┬─ instances (terminate) ─┴─┬─ instanceSg ─┐
+ *                         │                      └─ cluster                  └─ iam          │
+ *                         ├─ taskdef ─ executionRole, logGroup                                │
+ *   loadBalancer ─────────┴─ targetGroup                                                      │
+ *        └─ lbInterfaces (released) ─────────────────────────────────────────────────── lbSg ◄┘
  *   repo
  */
 import { ForeignResourceError } from '../errors.js';
@@ -25,9 +30,13 @@ export type DownTaskId =
   | 'autoScaling'
   | 'service'
   | 'loadBalancer'
+  | 'lbInterfaces'
   | 'targetGroup'
   | 'capacity'
+  | 'containerInstances'
   | 'instances'
+  | 'instanceSg'
+  | 'iam'
   | 'cluster'
   | 'lbSg'
   | 'taskdef'
@@ -48,31 +57,34 @@ export interface PlannedDownTask {
   readonly deps: readonly DownTaskId[];
   /** The state sections it removes; a task whose sections are all absent has nothing to do. */
   readonly sections: readonly (keyof State)[];
+  /** Also finds its resources by tag (a create whose ID was never recorded), so it always runs. */
+  readonly byTag?: boolean;
 }
 
 export function downPlan(d: DownSettings): PlannedDownTask[] {
-  const t = (id: DownTaskId, title: string, deps: DownTaskId[], sections: (keyof State)[]): PlannedDownTask => ({
-    id,
-    title,
-    deps,
-    sections,
-  });
+  const t = (
+    id: DownTaskId,
+    title: string,
+    deps: DownTaskId[],
+    sections: (keyof State)[],
+    byTag = false,
+  ): PlannedDownTask => ({ id, title, deps, sections, ...(byTag ? { byTag } : {}) });
   return [
     t('lowerDelay', 'lower the deregistration delay', [], ['targetGroup']),
     // Deregistered first: an autoscaler with min ≥ 1 would scale the draining service back up.
     t('autoScaling', 'scalable target and scaling policies', [], ['autoScaling']),
-    t('service', 'scale to 0, delete, wait INACTIVE', ['lowerDelay', 'autoScaling'], ['service']),
+    t('service', 'scale to 0, delete, wait INACTIVE', ['lowerDelay', 'autoScaling'], ['service'], true),
     t('loadBalancer', 'listener and load balancer', [], ['listener', 'loadBalancer']),
+    t('lbInterfaces', 'load balancer interfaces released', ['loadBalancer'], ['lbSecurityGroup']),
     t('targetGroup', 'target group', ['service', 'loadBalancer'], ['targetGroup']),
     t('capacity', 'capacity provider, Auto Scaling group, launch template', ['service'], ['capacity']),
-    t(
-      'instances',
-      'deregister, terminate, instance SG, IAM',
-      ['service', 'capacity'],
-      ['instances', 'instanceSecurityGroup', 'instanceRole'],
-    ),
-    t('cluster', 'ECS cluster', ['service', 'capacity', 'instances'], ['cluster']),
-    t('lbSg', 'load balancer security group', ['loadBalancer', 'instances'], ['lbSecurityGroup']),
+    t('containerInstances', 'deregister container instances', ['service', 'capacity'], ['instances'], true),
+    t('instances', 'terminate instances', ['containerInstances'], ['instances'], true),
+    // The group's instances used the instance group and profile too: both wait for the group.
+    t('instanceSg', 'instance security group', ['instances', 'capacity'], ['instanceSecurityGroup']),
+    t('iam', 'instance role and profile', ['instances', 'capacity'], ['instanceRole']),
+    t('cluster', 'ECS cluster', ['service', 'capacity', 'containerInstances'], ['cluster']),
+    t('lbSg', 'load balancer security group', ['lbInterfaces', 'instanceSg'], ['lbSecurityGroup']),
     t('taskdef', 'task definition revisions', ['service'], ['taskDefinition']),
     t('executionRole', 'task execution role', ['service', 'taskdef'], ['executionRole']),
     ...(d.keepLogs ? [] : [t('logGroup', 'log group', ['service'], ['logGroup'])]),
@@ -86,9 +98,13 @@ const SERVICES: Record<DownTaskId, readonly ServiceName[]> = {
   autoScaling: ['appscaling'],
   service: ['ecs'],
   loadBalancer: ['elb'],
+  lbInterfaces: ['ec2'],
   targetGroup: ['elb'],
   capacity: ['ecs', 'ec2', 'autoscaling'],
-  instances: ['ec2', 'ecs', 'iam'],
+  containerInstances: ['ec2', 'ecs'],
+  instances: ['ec2'],
+  instanceSg: ['ec2'],
+  iam: ['iam'],
   cluster: ['ecs'],
   lbSg: ['ec2'],
   taskdef: ['ecs'],
@@ -113,6 +129,17 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
       // Counted as a deletion whenever the state recorded either (as the summary always has).
       return outcomeOf('deleted', `listener ${listener}, load balancer ${lb}`);
     },
+    lbInterfaces: async (c) => {
+      const { waitForLoadBalancerInterfaces } = await import('../steps/lb/interfaces.js');
+      const { loadBalancerName } = await import('../steps/lb/alb.js');
+      const group = c.state.current.lbSecurityGroup!;
+      await waitForLoadBalancerInterfaces(c, {
+        groupId: group.id,
+        loadBalancerName: loadBalancerName(c.state.current.name),
+        timeoutMs,
+      });
+      return outcomeOf('deleted', 'released');
+    },
     targetGroup: async (c) =>
       outcomeOf(await (await import('../steps/lb/target-group.js')).deleteTargetGroup(c, { timeoutMs })),
     capacity: async (c) => {
@@ -128,14 +155,26 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
         `provider ${r.capacityProvider}, group ${r.autoScalingGroup} (${r.terminated.length} instance(s) terminated), launch template ${r.launchTemplate}`,
       );
     },
-    instances: async (c) => {
-      const r = await (await import('../steps/instances/stack.js')).deleteInstanceStack(c, { timeoutMs });
-      if (r.outcome === 'absent') return outcomeOf('absent');
-      return outcomeOf(
-        'deleted',
-        `${r.terminated.length} terminated, ${r.deregistered} deregistered, instance SG ${r.securityGroups.instance}, IAM ${r.role}`,
-      );
+    containerInstances: async (c) => {
+      const r = await (await import('../steps/instances/stack.js')).deregisterStackInstances(c);
+      toTerminate = r.ids;
+      return r.deregistered || r.ids.length
+        ? outcomeOf('deleted', `${r.deregistered} deregistered`)
+        : outcomeOf('absent');
     },
+    instances: async (c) => {
+      await (await import('../steps/instances/stack.js')).terminateStackInstances(c, toTerminate, { timeoutMs });
+      return toTerminate.length ? outcomeOf('deleted', `${toTerminate.length} terminated`) : outcomeOf('absent');
+    },
+    instanceSg: async (c) =>
+      outcomeOf(
+        await (
+          await import('../steps/network/security-groups.js')
+        ).deleteSecurityGroup(c, 'instanceSecurityGroup', {
+          timeoutMs,
+        }),
+      ),
+    iam: async (c) => outcomeOf(await (await import('../steps/instances/iam.js')).deleteInstanceRole(c)),
     cluster: async (c) =>
       outcomeOf((await (await import('../steps/cluster/cluster.js')).deleteCluster(c, { timeoutMs })).outcome),
     lbSg: async (c) =>
@@ -155,17 +194,17 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
     repo: async (c) =>
       outcomeOf((await (await import('../steps/repo/repository.js')).deleteRepository(c, { force: true })).outcome),
   };
+  let toTerminate: string[] = [];
   return downPlan(d).map((p) => ({
     id: p.id,
     title: p.title,
     deps: p.deps,
-    run: async (update) => {
+    run: async (update, stop) => {
       // Checked before waiting for clients: a stack without an Auto Scaling group never waits
       // for that SDK package to load.
-      if (p.sections.every((k) => ctx.state.current[k] === undefined) && p.id !== 'instances' && p.id !== 'service')
-        return outcomeOf('nothing recorded');
+      if (!p.byTag && p.sections.every((k) => ctx.state.current[k] === undefined)) return outcomeOf('nothing recorded');
       await ctx.awsReady?.(SERVICES[p.id]);
-      const c = taskContext(ctx, update);
+      const c = taskContext(ctx, update, stop);
       try {
         return await runners[p.id](c);
       } catch (e) {

@@ -141,12 +141,21 @@ export function downEquivalents(id: DownTaskId, state: State): string[] {
       ];
     case 'targetGroup':
       return [`aws elbv2 delete-target-group --target-group-arn ${state.targetGroup?.arn ?? '<tg-arn>'}`];
+    case 'lbInterfaces':
+      return [
+        `aws ec2 describe-network-interfaces --filters Name=group-id,Values=${state.lbSecurityGroup?.id ?? '<lb-sg-id>'} 'Name=description,Values=ELB app/${n}-lb/*'   (until none)`,
+      ];
+    case 'containerInstances':
+      return [`aws ecs deregister-container-instance --cluster ${cluster} --container-instance <arn> --force   (each)`];
     case 'instances':
       return [
-        `aws ecs deregister-container-instance --cluster ${cluster} --container-instance <arn> --force   (each)`,
         `aws ec2 terminate-instances --instance-ids ${(state.instances?.ids ?? ['<ids>']).join(' ')}`,
         'aws ec2 wait instance-terminated --instance-ids …',
-        `aws ec2 delete-security-group --group-id ${state.instanceSecurityGroup?.id ?? '<instance-sg-id>'}`,
+      ];
+    case 'instanceSg':
+      return [`aws ec2 delete-security-group --group-id ${state.instanceSecurityGroup?.id ?? '<instance-sg-id>'}`];
+    case 'iam':
+      return [
         `aws iam remove-role-from-instance-profile …; aws iam delete-instance-profile …; aws iam detach-role-policy …; aws iam delete-role --role-name ${state.instanceRole?.roleName ?? `${n}-ecs-instance`}`,
       ];
     case 'capacity': {
@@ -173,9 +182,7 @@ export function downEquivalents(id: DownTaskId, state: State): string[] {
         `aws iam delete-role-policy --role-name ${n}-task-execution --policy-name ecsctl-secrets; aws iam detach-role-policy …; aws iam delete-role --role-name ${n}-task-execution`,
       ];
     case 'lbSg':
-      return [
-        `aws ec2 delete-security-group --group-id ${state.lbSecurityGroup?.id ?? '<lb-sg-id>'}   (retried while the ALB's interfaces linger)`,
-      ];
+      return [`aws ec2 delete-security-group --group-id ${state.lbSecurityGroup?.id ?? '<lb-sg-id>'}`];
     case 'taskdef':
       return [
         `aws ecs deregister-task-definition --task-definition ${state.taskDefinition?.family ?? n}:<rev>   (each)`,

@@ -3,9 +3,10 @@
  * dependencies are done, so independent AWS work overlaps (CreateLoadBalancer goes out in the
  * first seconds of `up` while images build and instances boot).
  *
- * On the first failure, or on SIGINT, no new task starts; tasks already running are allowed to
- * finish (their create calls return and are recorded), then the run rejects. A rerun continues,
- * because every task converges.
+ * On the first failure, or on SIGINT, no new task starts and the `stop` signal every task gets
+ * aborts: each task that is only waiting (a poll interval, a retry delay) stops at once, while a
+ * call already sent returns and is recorded; then the run rejects with the first failure. A rerun
+ * continues, because every task converges.
  */
 import { EcsctlError, InterruptedError, OperationError } from '../errors.js';
 
@@ -13,7 +14,11 @@ export interface Task<Id extends string = string> {
   readonly id: Id;
   readonly title: string;
   readonly deps: readonly Id[];
-  readonly run: (update: (detail: string) => void) => Promise<TaskOutcome>;
+  /**
+   * Resolves with what the task did ("created", "unchanged", "skipped: --image given", …). `stop`
+   * aborts when another task failed or the command is interrupted: its sleeps should end then.
+   */
+  readonly run: (update: (detail: string) => void, stop: AbortSignal) => Promise<TaskOutcome>;
 }
 
 /** What a task did, typed: the summary decides from `outcome`, never by reading `detail`. */
@@ -33,7 +38,15 @@ export const outcomeOf = <O extends string>(outcome: O, detail: string = outcome
 /** A task as the graph's shape sees it (the dry run has no `run`). */
 export type GraphNode<Id extends string> = Pick<Task<Id>, 'id' | 'deps'>;
 
-export type TaskStatus = 'waiting' | 'running' | 'done' | 'failed' | 'not started';
+/** `stopped`: it was only waiting when another task failed, and stopped at once. */
+export type TaskStatus = 'waiting' | 'running' | 'done' | 'failed' | 'stopped' | 'not started';
+
+/** The reason `stop` carries when a task failed: what the stopped tasks' waits reject with. */
+export class StoppedByFailure extends Error {
+  constructor(readonly taskId: string) {
+    super(`stopped: ${taskId} failed`);
+  }
+}
 
 export interface TaskEvent {
   readonly id: string;
@@ -130,24 +143,32 @@ export async function runGraph<Id extends string>(
     o.observer?.onChange(next, [...events.values()]);
   };
   const stopping = () => failures.length > 0 || o.signal?.aborted === true;
+  // One signal for every task: aborted by the first failure, or with the command's (Ctrl-C).
+  const stop = new AbortController();
+  const onInterrupt = () => stop.abort(o.signal!.reason);
+  if (o.signal?.aborted) onInterrupt();
+  else o.signal?.addEventListener('abort', onInterrupt, { once: true });
 
   const launch = (task: Task<Id>) => {
     started.set(task.id, now());
     emit(task.id, { status: 'running' });
     const p = task
-      .run((detail) => emit(task.id, { detail, elapsedMs: now() - started.get(task.id)! }))
+      .run((detail) => emit(task.id, { detail, elapsedMs: now() - started.get(task.id)! }), stop.signal)
       .then(
         (outcome) => {
           outcomes[task.id] = outcome;
           emit(task.id, { status: 'done', detail: outcome.detail, elapsedMs: now() - started.get(task.id)! });
         },
         (error: unknown) => {
+          const elapsedMs = now() - started.get(task.id)!;
+          // A wait ended by `stop` (another task failed, or Ctrl-C) is not a failure of its own.
+          if (error instanceof StoppedByFailure || (o.signal?.aborted && error === o.signal.reason)) {
+            emit(task.id, { status: 'stopped', detail: (error as Error).message, elapsedMs });
+            return;
+          }
           failures.push({ id: task.id, error });
-          emit(task.id, {
-            status: 'failed',
-            detail: (error as Error)?.message,
-            elapsedMs: now() - started.get(task.id)!,
-          });
+          if (!stop.signal.aborted) stop.abort(new StoppedByFailure(task.id));
+          emit(task.id, { status: 'failed', detail: (error as Error)?.message, elapsedMs });
         },
       )
       .finally(() => running.delete(task.id));
@@ -165,6 +186,7 @@ export async function runGraph<Id extends string>(
     await Promise.race(running.values());
   }
 
+  o.signal?.removeEventListener('abort', onInterrupt);
   const all = [...events.values()];
   for (const e of all) if (e.status === 'waiting') emit(e.id as Id, { status: 'not started' });
   const finalEvents = [...events.values()];

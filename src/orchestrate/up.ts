@@ -285,11 +285,11 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
     id: p.id,
     title: p.title,
     deps: p.deps,
-    run: async (update) => {
+    run: async (update, stop) => {
       await ctx.awsReady?.(
         p.id === 'instances' && s.capacity === 'asg' ? [...SERVICES.instances, 'autoscaling'] : SERVICES[p.id],
       );
-      return runners[p.id](taskContext(ctx, update));
+      return runners[p.id](taskContext(ctx, update, stop));
     },
   }));
 }

@@ -21,4 +21,8 @@ export interface StepContext extends Clock {
 export const stackOf = (ctx: StepContext): string => ctx.state.current.name;
 
 /** The step's clock, for pollUntil. */
-export const clockOf = (ctx: StepContext) => ({ sleep: ctx.sleep, now: ctx.now });
+export const clockOf = (ctx: StepContext): Clock => ({
+  sleep: ctx.sleep,
+  now: ctx.now,
+  ...(ctx.random ? { random: ctx.random } : {}),
+});

@@ -1,3 +1,5 @@
+import type { PollSchedule } from '../util/poll.js';
+
 /**
  * The words every step uses to say what it did, and the options every wait takes: declared once
  * so that `up`'s summary, `--json` and the tests read one vocabulary.
@@ -12,5 +14,6 @@ export type ConvergeOutcome = 'created' | 'updated' | 'unchanged';
 /** How long a wait may take and how often it looks. Each wait documents its own defaults. */
 export interface WaitOptions {
   readonly timeoutMs?: number;
-  readonly intervalMs?: number;
+  /** Default: the wait's own entry in WAITS (src/util/poll.ts). */
+  readonly schedule?: PollSchedule;
 }

@@ -1,7 +1,7 @@
 /**
- * One line per task on stderr: "waiting", "running", "done" or "failed" with elapsed time.
- * On a terminal the block is redrawn in place; otherwise a line is printed on each change of
- * status (and of detail, at most every few seconds per task, so CI logs stay short).
+ * One line per task on stderr: "waiting", "running", "done", "failed" or "stopped" with elapsed
+ * time. On a terminal the block is redrawn in place; otherwise (CI logs, pipes) each task prints
+ * one line, once, when it ends — with its outcome and how long it took.
  */
 import type { GraphObserver, TaskEvent } from '../orchestrate/graph.js';
 import { formatElapsed } from '../util/poll.js';
@@ -12,6 +12,7 @@ const SYMBOL: Record<TaskEvent['status'], string> = {
   running: '…',
   done: '✓',
   failed: '✗',
+  stopped: '■',
   'not started': '-',
 };
 
@@ -21,13 +22,8 @@ export function formatTaskLine(e: TaskEvent, width = 22): string {
   return `${SYMBOL[e.status]} ${e.title.padEnd(width)} ${e.status.padEnd(11)}${time}${detail}`;
 }
 
-export function progressObserver(o: {
-  terminal: Terminal;
-  detailEveryMs?: number;
-  now?: () => number;
-}): GraphObserver & { finish(): void } {
+export function progressObserver(o: { terminal: Terminal }): GraphObserver & { finish(): void } {
   const term = o.terminal;
-  const now = o.now ?? Date.now;
   if (term.interactive) {
     let latest: readonly TaskEvent[] = [];
     // Through the terminal, so lines written between two redraws stay above the block.
@@ -49,18 +45,12 @@ export function progressObserver(o: {
       },
     };
   }
-  const lastStatus = new Map<string, string>();
-  const lastDetailAt = new Map<string, number>();
-  const every = o.detailEveryMs ?? 5_000;
+  const ended = new Set<string>();
   return {
     onChange(e, all) {
+      if (e.status === 'waiting' || e.status === 'running' || ended.has(e.id)) return;
+      ended.add(e.id);
       const width = Math.max(...all.map((t) => t.title.length));
-      const statusChanged = lastStatus.get(e.id) !== e.status;
-      const dueDetail = e.status === 'running' && now() - (lastDetailAt.get(e.id) ?? 0) >= every;
-      if (!statusChanged && !dueDetail) return;
-      lastStatus.set(e.id, e.status);
-      lastDetailAt.set(e.id, now());
-      if (e.status === 'waiting') return; // everything starts waiting; the plan already said so
       term.line(formatTaskLine(e, width));
     },
     finish() {},

@@ -1,12 +1,81 @@
 /**
- * The one poll loop every wait uses: fixed short interval (never the SDK waiters' 15–600 s
- * backoff), injected sleep/now so tests run instantly, a bounded timeout that exits 4.
+ * The one poll loop every wait uses. It checks at once, then after intervals that start at
+ * 0.25 s and double (with a little jitter) up to a cap chosen per resource from how long AWS
+ * takes (`WAITS`): an emulator or an already-finished resource is seen within a second, and a
+ * real one is seen at most one cap (2–5 s) after it is ready — never the SDK waiters' 15–600 s
+ * backoff. Before AWS's usual duration is up, an interval may stretch to a quarter of the time
+ * still expected, which keeps a 150 s load-balancer wait under 20 describe calls. Sleep, clock
+ * and randomness are injected, so tests run instantly and prove the schedule; a timeout exits 4.
  */
 import { WaitTimeoutError } from '../errors.js';
 
 export interface Clock {
-  readonly sleep: (ms: number) => Promise<void>;
+  /**
+   * Rejects with the reason at once when the command is interrupted (Ctrl-C) or when `signal`
+   * aborts (in `up`/`down`: another task failed, so every wait stops).
+   */
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly now: () => number;
+  /** In [0, 1); the poll jitter. @default Math.random */
+  readonly random?: () => number;
+}
+
+export interface PollSchedule {
+  /** Longest interval once the resource may be ready any moment. */
+  readonly capMs: number;
+  /** How long AWS usually takes; before then an interval may be up to a quarter of what remains. */
+  readonly expectedMs?: number;
+  /** The first interval after the immediate check. @default 250 */
+  readonly firstMs?: number;
+}
+
+/**
+ * How long each thing ecsctl waits for takes on AWS (aws-facts §1–2, in brackets), and the cap
+ * that follows from it: the longer and less predictable the wait, the larger the cap may be
+ * without being noticed (5 s against ~150 s), the shorter, the tighter (2 s).
+ */
+export const WAITS = {
+  /** CreateLoadBalancer → `active` [~150 s; 88–185 s seen]. */
+  loadBalancerActive: { expectedMs: 150_000, capMs: 5_000 },
+  /** DeleteLoadBalancer → no longer described [seconds]. */
+  loadBalancerDeleted: { expectedMs: 5_000, capMs: 2_000 },
+  /** A deleted ALB's network interfaces released, so its security group can go [~90 s, "some minutes"]. */
+  loadBalancerInterfaces: { expectedMs: 90_000, capMs: 2_000 },
+  /** RunInstances → running and registered by the ECS agent [18 s + 22 s]. */
+  instancesRegistered: { expectedMs: 40_000, capMs: 2_000 },
+  /** TerminateInstances → terminated [30–40 s]. */
+  instancesTerminated: { expectedMs: 35_000, capMs: 2_000 },
+  /** New tasks running and their targets healthy [~10 s + one 5 s health check]. */
+  rollout: { expectedMs: 15_000, capMs: 2_000 },
+  /** DeleteService → INACTIVE [deregistration delay + stop + ~8 s]. */
+  serviceInactive: { expectedMs: 15_000, capMs: 2_000 },
+  /** An Auto Scaling group's instances terminated after it was set to 0 [30–40 s, plus draining]. */
+  groupEmptied: { expectedMs: 60_000, capMs: 3_000 },
+  /** DeleteAutoScalingGroup / DeleteCapacityProvider → gone [seconds to a minute]. */
+  capacityDeleted: { expectedMs: 20_000, capMs: 3_000 },
+  /** An instance refresh replacing every instance [minutes per instance]. */
+  instanceRefresh: { expectedMs: 600_000, capMs: 15_000 },
+  /** A one-off task (`ecsctl run`) stopping: as long as the user's command runs. */
+  taskStopped: { capMs: 2_000 },
+  /** A retry of a call AWS refuses for a short while (ResourceInUse on a just-freed target group). */
+  shortRetry: { capMs: 2_000 },
+  /** A local container answering HTTP (not AWS). */
+  localContainer: { capMs: 250, firstMs: 50 },
+} as const satisfies Record<string, PollSchedule>;
+
+/** Jitter: each interval is shortened by up to this share, so concurrent waiters drift apart. */
+const JITTER = 0.1;
+
+/**
+ * The interval before poll number `n + 1` (n = 0 after the immediate check), given how long the
+ * wait has slept so far. Pure: the unit tests walk it with an injected clock.
+ */
+export function nextInterval(s: PollSchedule, n: number, sleptMs: number, random: () => number): number {
+  const first = s.firstMs ?? 250;
+  const remaining = s.expectedMs !== undefined ? s.expectedMs - sleptMs : 0;
+  const limit = Math.max(s.capMs, remaining / 4);
+  const base = Math.min(first * 2 ** Math.min(n, 30), limit);
+  return Math.max(1, Math.floor(base * (1 - JITTER * random())));
 }
 
 export interface PollOptions<T> extends Clock {
@@ -16,17 +85,21 @@ export interface PollOptions<T> extends Clock {
   /** True when finished; throw from here to stop early with a failure. */
   readonly done: (value: T) => boolean;
   readonly onPoll?: (value: T, elapsedMs: number) => void;
-  /** @default 3_000 */
-  readonly intervalMs?: number;
+  /** One of `WAITS`, or a schedule of the caller's own. */
+  readonly schedule: PollSchedule;
   /** @default 600_000 */
   readonly timeoutMs?: number;
   readonly hint?: string;
 }
 
 export async function pollUntil<T>(o: PollOptions<T>): Promise<T> {
-  const { intervalMs = 3_000, timeoutMs = 600_000 } = o;
+  const { timeoutMs = 600_000 } = o;
+  const random = o.random ?? Math.random;
   const started = o.now();
-  for (;;) {
+  // What the schedule has slept, not the wall clock: under ECSCTL_POLL_SCALE (the time model) the
+  // sleeps are scaled but this stays in AWS time, so the stretch before `expectedMs` keeps its shape.
+  let slept = 0;
+  for (let n = 0; ; n++) {
     const value = await o.read();
     const elapsed = o.now() - started;
     o.onPoll?.(value, elapsed);
@@ -37,7 +110,9 @@ export async function pollUntil<T>(o: PollOptions<T>): Promise<T> {
         o.hint ? { hint: o.hint } : {},
       );
     }
-    await o.sleep(Math.min(intervalMs, Math.max(0, timeoutMs - elapsed)) || intervalMs);
+    const interval = Math.min(nextInterval(o.schedule, n, slept, random), Math.max(1, timeoutMs - elapsed));
+    slept += interval;
+    await o.sleep(interval);
   }
 }
 

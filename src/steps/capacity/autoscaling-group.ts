@@ -21,13 +21,12 @@ import {
 import { asOperationError, isAwsError } from '../../aws/errors.js';
 import { assertOwned, STACK_TAG } from '../../aws/tags.js';
 import { OperationError } from '../../errors.js';
-import { formatElapsed, pollUntil } from '../../util/poll.js';
+import { formatElapsed, pollUntil, WAITS } from '../../util/poll.js';
 import { stackOf, type StepContext } from '../context.js';
 import type { SubnetChoice } from '../instances/launch.js';
 import type { Outcome } from '../outcome.js';
 import type { TemplateRecord } from './launch-template.js';
 
-export const POLL_MS = 3_000;
 export const groupName = (stack: string): string => `${stack}-ecs`;
 
 export interface GroupSpec {
@@ -179,7 +178,7 @@ export async function emptyAutoScalingGroup(
     sleep: ctx.sleep,
     now: ctx.now,
     what: `the instances of Auto Scaling group ${name} to terminate`,
-    intervalMs: POLL_MS,
+    schedule: WAITS.groupEmptied,
     timeoutMs: o.timeoutMs ?? 600_000,
     read: () => findAutoScalingGroup(asg, name),
     onPoll: (g, elapsed) =>
@@ -217,7 +216,7 @@ export async function deleteAutoScalingGroup(
       sleep: ctx.sleep,
       now: ctx.now,
       what: `Auto Scaling group ${name} to be deleted`,
-      intervalMs: POLL_MS,
+      schedule: WAITS.capacityDeleted,
       timeoutMs: o.timeoutMs ?? 600_000,
       read: () => findAutoScalingGroup(asg, name),
       done: (g) => g === undefined,

@@ -22,7 +22,7 @@ import {
 import { asOperationError, isAwsError } from '../../aws/errors.js';
 import { assertOwned, ecsTags } from '../../aws/tags.js';
 import { OperationError } from '../../errors.js';
-import { formatElapsed, pollUntil } from '../../util/poll.js';
+import { formatElapsed, pollUntil, WAITS } from '../../util/poll.js';
 import { findActiveCluster } from '../cluster/cluster.js';
 import { stackOf, type StepContext } from '../context.js';
 import type { Outcome } from '../outcome.js';
@@ -223,7 +223,7 @@ export async function deleteCapacityProvider(
       sleep: ctx.sleep,
       now: ctx.now,
       what: `ECS capacity provider ${name} to be deleted`,
-      intervalMs: 3_000,
+      schedule: WAITS.capacityDeleted,
       timeoutMs: o.timeoutMs ?? 600_000,
       read: () => findCapacityProvider(ecs, name),
       onPoll: (p, elapsed) => o.update?.(`${p ? (p.updateStatus ?? p.status) : 'deleted'} (${formatElapsed(elapsed)})`),

@@ -13,10 +13,10 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { asOperationError, isAwsError } from '../../aws/errors.js';
 import { OperationError, UsageError, WaitTimeoutError } from '../../errors.js';
-import { formatElapsed, pollUntil } from '../../util/poll.js';
+import { formatElapsed, pollUntil, WAITS } from '../../util/poll.js';
 import { stackOf, type StepContext } from '../context.js';
 import { resolveAmi } from '../instances/ami.js';
-import { findAutoScalingGroup, groupName, POLL_MS } from './autoscaling-group.js';
+import { findAutoScalingGroup, groupName } from './autoscaling-group.js';
 import { ensureTemplateVersion, templateVersionData } from './launch-template.js';
 
 export interface RefreshInput {
@@ -139,7 +139,7 @@ async function finish(
       sleep: ctx.sleep,
       now: ctx.now,
       what: `instance refresh ${id} of ${group}`,
-      intervalMs: POLL_MS * 5,
+      schedule: WAITS.instanceRefresh,
       timeoutMs: input.timeoutMs,
       read: async () => (last = await describeRefresh(ctx, group, id)),
       onPoll: (r, elapsed) =>

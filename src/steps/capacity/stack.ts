@@ -14,7 +14,7 @@
  */
 import type { Instance as GroupInstance } from '@aws-sdk/client-auto-scaling';
 import { OperationError, WaitTimeoutError } from '../../errors.js';
-import { formatElapsed, pollUntil } from '../../util/poll.js';
+import { formatElapsed, pollUntil, WAITS } from '../../util/poll.js';
 import { stackOf, type StepContext } from '../context.js';
 import { deregisterContainerInstances, readFleet } from '../instances/lifecycle.js';
 import { findStackInstances, PRESENT_STATES, type SubnetChoice } from '../instances/launch.js';
@@ -25,7 +25,6 @@ import {
   ensureAutoScalingGroup,
   findAutoScalingGroup,
   groupName,
-  POLL_MS,
 } from './autoscaling-group.js';
 import { deleteLaunchTemplate, ensureLaunchTemplate, type TemplateSpec } from './launch-template.js';
 import {
@@ -126,7 +125,7 @@ export async function waitForGroupRegistration(
       sleep: ctx.sleep,
       now: ctx.now,
       what: `${o.count} instance(s) of Auto Scaling group ${o.group} to register with cluster ${o.cluster}`,
-      intervalMs: POLL_MS,
+      schedule: WAITS.instancesRegistered,
       timeoutMs: o.timeoutMs,
       read: async () => {
         const g = await findAutoScalingGroup(ctx.aws.autoscaling, o.group);

@@ -10,7 +10,7 @@ import {
   type ECSClient,
 } from '@aws-sdk/client-ecs';
 import { asOperationError } from '../../aws/errors.js';
-import { pollUntil } from '../../util/poll.js';
+import { pollUntil, WAITS } from '../../util/poll.js';
 import { clockOf, type StepContext } from '../context.js';
 
 /** Every container instance of the cluster (any status), described, one page of 100 at a time. */
@@ -62,7 +62,7 @@ export async function waitForContainerInstance(ctx: StepContext, cluster: string
         read,
         done: (n) => n > 0,
         onPoll: (n, elapsed) => update(`${n} ACTIVE after ${Math.round(elapsed / 1000)}s`),
-        intervalMs: 3_000,
+        schedule: WAITS.instancesRegistered,
         timeoutMs,
         hint: 'Launch instances with `ecsctl instances create` and check that their ECS agent can reach ECS (user data names the cluster, the instance role has AmazonEC2ContainerServiceforEC2Role)',
       }),

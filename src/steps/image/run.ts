@@ -8,8 +8,8 @@ import { createConnection } from 'node:net';
 import { OperationError } from '../../errors.js';
 import { engineMessage, hasBridgeNetwork, type Engine } from '../../docker/engine.js';
 import type { NetworkMode } from '../../docker/inputs.js';
-import { pollUntil } from '../../util/poll.js';
-import { stackOf, type StepContext } from '../context.js';
+import { pollUntil, WAITS } from '../../util/poll.js';
+import { clockOf, stackOf, type StepContext } from '../context.js';
 import { repositoryOf, type EngineProvider } from './image.js';
 import { findLocalImage, type LocalImageInput } from './local.js';
 
@@ -77,11 +77,10 @@ export async function runImage(ctx: StepContext, engine: EngineProvider, input: 
     const answer = await ctx.report.step(`run ${image} (network ${network}) and GET ${url}`, () =>
       pollUntil<Answer | undefined>({
         what: `${image} to answer on ${url}`,
-        // A local process, not AWS: a short interval keeps the check about as fast as curl.
-        intervalMs: 250,
+        // A local process, not AWS: short intervals keep the check about as fast as curl.
+        schedule: WAITS.localContainer,
         timeoutMs: input.timeoutMs,
-        sleep: ctx.sleep,
-        now: ctx.now,
+        ...clockOf(ctx),
         read: async () => (await get(url)) ?? (await exitedEarly(container, image)),
         done: (a) => a !== undefined,
         hint: 'Check that the app listens on $PORT (or on --port) and that --path exists.',

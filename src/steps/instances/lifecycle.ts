@@ -1,7 +1,7 @@
 /**
  * Waiting on the container instances and taking them down: running → registered with the
  * cluster (what the ECS agent does on boot), and deregister → terminate → terminated.
- * Every wait is a pollUntil loop at a fixed 3 s, bounded, with a progress line.
+ * Every wait is a bounded pollUntil loop on its own schedule (WAITS), with a progress line.
  */
 import { TerminateInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import { DeregisterContainerInstanceCommand, type ContainerInstance } from '@aws-sdk/client-ecs';
@@ -9,13 +9,11 @@ import { asOperationError, isAwsError } from '../../aws/errors.js';
 import { NEW_INSTANCE } from '../../aws/not-yet.js';
 import { retryOn } from '../../aws/retry-on.js';
 import { OperationError, WaitTimeoutError } from '../../errors.js';
-import { formatElapsed, pollUntil } from '../../util/poll.js';
+import { formatElapsed, pollUntil, WAITS } from '../../util/poll.js';
 import { listContainerInstances } from '../cluster/container-instances.js';
-import type { StepContext } from '../context.js';
+import { clockOf, type StepContext } from '../context.js';
 import type { WaitOptions } from '../outcome.js';
 import { instancesById } from './launch.js';
-
-export const POLL_MS = 3_000;
 
 export interface Fleet {
   readonly instances: Instance[];
@@ -23,8 +21,8 @@ export interface Fleet {
   readonly registered: ContainerInstance[];
 }
 
-/** The registration wait: which instances, in which cluster (the interval is POLL_MS). */
-export interface RegistrationWaitOptions extends Omit<WaitOptions, 'intervalMs'> {
+/** The registration wait: which instances, in which cluster (the schedule is WAITS.instancesRegistered). */
+export interface RegistrationWaitOptions extends Omit<WaitOptions, 'schedule'> {
   readonly ids: readonly string[];
   readonly cluster: string;
   /** @default 600_000 */
@@ -44,9 +42,9 @@ export async function waitForRegistration(ctx: StepContext, o: RegistrationWaitO
   let last: Fleet | undefined;
   try {
     return await pollUntil({
-      ...clock(ctx),
+      ...clockOf(ctx),
       what: `${n} instance(s) to run and register with cluster ${o.cluster}`,
-      intervalMs: POLL_MS,
+      schedule: WAITS.instancesRegistered,
       timeoutMs: o.timeoutMs ?? 600_000,
       read: async () => (last = await readFleet(ctx, o.ids, o.cluster)),
       onPoll: (f, elapsed) => o.update?.(`${counts(f)} (${formatElapsed(elapsed)})`),
@@ -143,9 +141,9 @@ export async function terminateInstances(
     }
   }
   await pollUntil({
-    ...clock(ctx),
+    ...clockOf(ctx),
     what: `${ids.length} instance(s) to terminate`,
-    intervalMs: POLL_MS,
+    schedule: WAITS.instancesTerminated,
     timeoutMs: o.timeoutMs ?? 300_000,
     read: () => instancesById(ctx.aws.ec2, ids),
     onPoll: (found, elapsed) =>
@@ -159,8 +157,4 @@ export async function terminateInstances(
 
 function running(f: Fleet): Instance[] {
   return f.instances.filter((i) => i.State?.Name === 'running');
-}
-
-function clock(ctx: StepContext) {
-  return { sleep: ctx.sleep, now: ctx.now };
 }

@@ -18,8 +18,8 @@ import { NEW_SECURITY_GROUP } from '../../aws/not-yet.js';
 import { retryOn } from '../../aws/retry-on.js';
 import { assertOwned, hasStackTag, keyValueTags, STACK_TAG } from '../../aws/tags.js';
 import { OperationError } from '../../errors.js';
-import { formatElapsed, pollUntil } from '../../util/poll.js';
-import { stackOf, type StepContext } from '../context.js';
+import { formatElapsed, pollUntil, WAITS } from '../../util/poll.js';
+import { clockOf, stackOf, type StepContext } from '../context.js';
 import { elbTags, NOT_FOUND } from './elb-tags.js';
 import type { ConvergeOutcome, WaitOptions } from '../outcome.js';
 import { withoutRefusedZones } from './zones.js';
@@ -151,13 +151,12 @@ export async function findLoadBalancer(
 export async function waitForLoadBalancerActive(ctx: StepContext, o: WaitOptions = {}): Promise<string> {
   const recorded = ctx.state.current.loadBalancer;
   if (!recorded) throw new OperationError('no load balancer recorded to wait for');
-  const { timeoutMs = 600_000, intervalMs = 3_000 } = o;
+  const { timeoutMs = 600_000, schedule = WAITS.loadBalancerActive } = o;
   const code = await ctx.report.step(`load balancer ${recorded.name} to become active`, (update) =>
     pollUntil({
       what: `load balancer ${recorded.name} to become active`,
-      sleep: ctx.sleep,
-      now: ctx.now,
-      intervalMs,
+      ...clockOf(ctx),
+      schedule,
       timeoutMs,
       hint: 'It is still provisioning: check later with `ecsctl lb show`, or run `ecsctl lb create` again with a longer --wait-timeout.',
       read: async () => {
@@ -213,13 +212,12 @@ export async function deleteLoadBalancer(ctx: StepContext, o: WaitOptions = {}):
   } catch (e) {
     if (!isAwsError(e, ...NOT_FOUND.loadBalancer)) throw asOperationError(`delete load balancer ${name}`, e);
   }
-  const { timeoutMs = 600_000, intervalMs = 3_000 } = o;
+  const { timeoutMs = 600_000, schedule = WAITS.loadBalancerDeleted } = o;
   await ctx.report.step(`load balancer ${name} to be deleted`, (update) =>
     pollUntil({
       what: `load balancer ${name} to be deleted`,
-      sleep: ctx.sleep,
-      now: ctx.now,
-      intervalMs,
+      ...clockOf(ctx),
+      schedule,
       timeoutMs,
       hint: 'Run `ecsctl lb delete` again later.',
       read: async () => (await findLoadBalancer(elb, arn, name))?.LoadBalancerArn === arn,

@@ -16,7 +16,7 @@ import {
 import { asOperationError, isAwsError } from '../../aws/errors.js';
 import { assertOwned, hasStackTag, keyValueTags, STACK_TAG } from '../../aws/tags.js';
 import { missingStep, OperationError, WaitTimeoutError } from '../../errors.js';
-import { formatElapsed } from '../../util/poll.js';
+import { formatElapsed, nextInterval, WAITS } from '../../util/poll.js';
 import { stackOf, type StepContext } from '../context.js';
 import { elbTags, NOT_FOUND } from './elb-tags.js';
 
@@ -224,8 +224,6 @@ export async function lowerDeregistrationDelay(
 export interface DeleteTargetGroupOptions {
   /** How long to retry ResourceInUse (a just-deleted listener can take a moment to let go); `down` passes --wait-timeout. @default 60_000 */
   readonly timeoutMs?: number;
-  /** @default 3_000 */
-  readonly intervalMs?: number;
 }
 
 /**
@@ -254,7 +252,7 @@ export async function deleteTargetGroup(
     if (recorded) await ctx.state.record({ targetGroup: undefined });
     return 'absent';
   }
-  const { timeoutMs = 60_000, intervalMs = 3_000 } = o;
+  const { timeoutMs = 60_000 } = o;
   const started = ctx.now();
   for (let attempt = 1; ; attempt++) {
     try {
@@ -277,7 +275,9 @@ export async function deleteTargetGroup(
       ctx.report.info(
         `target group ${name} still in use (ResourceInUse, attempt ${attempt}, ${formatElapsed(elapsed)}); retrying`,
       );
-      await ctx.sleep(intervalMs);
+      await ctx.sleep(
+        Math.min(nextInterval(WAITS.shortRetry, attempt - 1, 0, ctx.random ?? Math.random), timeoutMs - elapsed),
+      );
     }
   }
   await ctx.state.record({ targetGroup: undefined });

@@ -19,8 +19,10 @@ import { NEW_SECURITY_GROUP } from '../../aws/not-yet.js';
 import { retryOn } from '../../aws/retry-on.js';
 import { assertOwned, ec2TagSpec } from '../../aws/tags.js';
 import { missingStep, WaitTimeoutError } from '../../errors.js';
-import { formatElapsed } from '../../util/poll.js';
+import { formatElapsed, nextInterval, WAITS } from '../../util/poll.js';
+import { waitForLoadBalancerInterfaces } from '../lb/interfaces.js';
 import { stackOf, type StepContext } from '../context.js';
+import { loadBalancerName } from '../lb/alb.js';
 
 /** ECS's dynamic host ports: ip_local_port_range starts at 32768 on the ECS-optimized AMIs. */
 export const DYNAMIC_PORTS = { from: 32768, to: 65535 } as const;
@@ -167,13 +169,12 @@ function hasRule(existing: IpPermission[], rule: IpPermission): boolean {
 export interface DeleteGroupOptions {
   /** How long to keep retrying DependencyViolation (an ALB's interfaces linger for minutes). @default 600_000 */
   readonly timeoutMs?: number;
-  /** @default 5_000 */
-  readonly intervalMs?: number;
 }
 
 /**
- * Deletes a recorded group, retrying DependencyViolation until `timeoutMs`; on timeout the error
- * names the network interfaces still holding it. Gone counts as deleted; untagged is refused.
+ * Deletes a recorded group, retrying DependencyViolation (briefly: 0.25 s doubling to 2 s, for
+ * what a describe cannot show yet) until `timeoutMs`; on timeout the error names the network
+ * interfaces still holding it. Gone counts as deleted; untagged is refused.
  */
 export async function deleteSecurityGroup(
   ctx: StepContext,
@@ -189,7 +190,7 @@ export async function deleteSecurityGroup(
     return 'absent';
   }
   assertOwned('security group', `${recorded.name} (${recorded.id})`, group.Tags, stackOf(ctx));
-  const { timeoutMs = 600_000, intervalMs = 5_000 } = o;
+  const { timeoutMs = 600_000 } = o;
   const started = ctx.now();
   for (let attempt = 1; ; attempt++) {
     try {
@@ -211,7 +212,9 @@ export async function deleteSecurityGroup(
       ctx.report.info(
         `security group ${recorded.name} still in use (DependencyViolation, attempt ${attempt}, ${formatElapsed(elapsed)}); retrying`,
       );
-      await ctx.sleep(intervalMs);
+      await ctx.sleep(
+        Math.min(nextInterval(WAITS.shortRetry, attempt - 1, 0, ctx.random ?? Math.random), timeoutMs - elapsed),
+      );
     }
   }
   await ctx.state.record({ [key]: undefined });
@@ -236,7 +239,9 @@ export async function interfacesUsing(ec2: EC2Client, groupId: string): Promise<
 
 /**
  * The LB group is shared by `lb` and `instances`: whichever is deleted last removes it, once no
- * load balancer and no instance group (whose rule references it) is recorded.
+ * load balancer and no instance group (whose rule references it) is recorded. It first watches
+ * the deleted load balancer's network interfaces go (what actually holds the group), then
+ * deletes it at once.
  */
 export async function deleteLbSecurityGroupIfUnused(
   ctx: StepContext,
@@ -245,5 +250,10 @@ export async function deleteLbSecurityGroupIfUnused(
   const s = ctx.state.current;
   if (!s.lbSecurityGroup) return 'absent';
   if (s.loadBalancer || s.instanceSecurityGroup) return 'kept';
+  await waitForLoadBalancerInterfaces(ctx, {
+    groupId: s.lbSecurityGroup.id,
+    loadBalancerName: loadBalancerName(stackOf(ctx)),
+    timeoutMs: o.timeoutMs,
+  });
   return deleteSecurityGroup(ctx, 'lbSecurityGroup', o);
 }

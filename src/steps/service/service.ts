@@ -16,7 +16,7 @@ import { ECS_SERVICE_LINKED_ROLE } from '../../aws/not-yet.js';
 import { retryOn } from '../../aws/retry-on.js';
 import { assertOwned, ecsTags } from '../../aws/tags.js';
 import { missingStep, OperationError, UsageError } from '../../errors.js';
-import { pollUntil } from '../../util/poll.js';
+import { pollUntil, WAITS } from '../../util/poll.js';
 import { stackOf, type StepContext } from '../context.js';
 import type { Outcome } from '../outcome.js';
 import {
@@ -228,7 +228,7 @@ export async function waitUntilInactive(
       read,
       done: (s) => !isLive(s),
       onPoll: (s) => update(`${s?.status ?? 'gone'}, ${s?.runningCount ?? 0} running`),
-      intervalMs: 3_000,
+      schedule: WAITS.serviceInactive,
       timeoutMs,
       hint: "Its tasks drain for the target group's deregistration delay (300 s unless lowered); run `ecsctl service delete` again to keep waiting",
     }),

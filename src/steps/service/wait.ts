@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { asOperationError, isAwsError } from '../../aws/errors.js';
 import { OperationError, WaitTimeoutError } from '../../errors.js';
-import { formatElapsed, pollUntil } from '../../util/poll.js';
+import { formatElapsed, pollUntil, WAITS } from '../../util/poll.js';
 import { WAIT_TIMEOUT_MS } from '../../settings/defaults.js';
 import type { StepContext } from '../context.js';
 import type { WaitOptions } from '../outcome.js';
@@ -112,7 +112,7 @@ export async function waitForRollout(
           for (const t of s.stopped) ctx.report.info(`task stopped: ${taskReason(t)}`);
           update(s.status.line);
         },
-        intervalMs: options.intervalMs ?? 3_000,
+        schedule: options.schedule ?? WAITS.rollout,
         timeoutMs,
       }),
     );

@@ -25,7 +25,7 @@ import {
   WaitTimeoutError,
 } from '../../errors.js';
 import type { State } from '../../state/schema.js';
-import { formatElapsed, pollUntil } from '../../util/poll.js';
+import { formatElapsed, pollUntil, WAITS } from '../../util/poll.js';
 import { stackOf, type StepContext } from '../context.js';
 import { capacityProviderStrategy } from '../capacity/mode.js';
 import { logSource, readLogs, type LogEventView } from '../logs/logs.js';
@@ -211,7 +211,7 @@ export async function runOneOffTask(ctx: StepContext, input: RunTaskInput): Prom
         what: `task ${taskId} to stop`,
         read: stopped,
         done: (x) => x,
-        intervalMs: 2_000,
+        schedule: WAITS.taskStopped,
         timeoutMs: Number.MAX_SAFE_INTEGER,
       });
     }

@@ -1,7 +1,7 @@
 /**
  * Unit-test context: real SDK clients whose `send` is stubbed by aws-sdk-client-mock (class-level
  * mocks, reset before each test), a memory state, a recording reporter and a clock that advances
- * only when a step sleeps, so waits run instantly and timeouts are exact.
+ * only when a step sleeps, so waits run instantly and timeouts are exact; poll jitter is off.
  */
 import { mockClient } from 'aws-sdk-client-mock';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
@@ -69,6 +69,8 @@ export function testContext(initial: Partial<State> = {}, overrides: Partial<Ste
       clock += ms;
     },
     now: () => clock,
+    // No jitter: every poll interval is the schedule's own, so tests can state it exactly.
+    random: () => 0,
     ...overrides,
   };
   return { ctx, report, state, sleeps, advance: (ms: number) => (clock += ms) };

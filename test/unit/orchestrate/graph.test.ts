@@ -10,6 +10,9 @@ import {
   type Task,
   type TaskOutcome,
 } from '../../../src/orchestrate/graph.js';
+import { taskContext } from '../../../src/orchestrate/task-context.js';
+import { pollUntil, WAITS } from '../../../src/util/poll.js';
+import { testContext } from '../helpers/context.js';
 import { InterruptedError, OperationError, WaitTimeoutError } from '../../../src/errors.js';
 
 /** A task that records when it started and finished, and finishes when `release(id)` is called. */
@@ -85,6 +88,134 @@ describe('runGraph', () => {
     await h.release('a');
     await expect(run).rejects.toBeInstanceOf(InterruptedError);
     expect(h.log).toEqual(['start a', 'end a']);
+  });
+});
+
+describe('a failure stops every wait', () => {
+  /**
+   * A clock whose sleeps take real (tiny) time and reject at once when their signal aborts, as the
+   * runner's do; `up`'s tasks get it through taskContext, exactly as in the command.
+   */
+  function waitingContext() {
+    const { ctx } = testContext();
+    let now = 0;
+    const sleeps: number[] = [];
+    const clocked = {
+      ...ctx,
+      now: () => now,
+      sleep: (ms: number, signal?: AbortSignal) =>
+        new Promise<void>((resolve, reject) => {
+          if (signal?.aborted) return reject(signal.reason);
+          sleeps.push(ms);
+          const timer = setTimeout(() => {
+            now += ms;
+            resolve();
+          }, 1);
+          signal?.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(signal.reason);
+          });
+        }),
+    };
+    return { ctx: clocked, sleeps };
+  }
+
+  it('aborts the ALB wait the moment RunInstances fails, lets the create in flight finish and record, and reports only the failure', async () => {
+    const { ctx, sleeps } = waitingContext();
+    let lbReads = 0;
+    let readsWhenFailed = -1;
+    let releaseCreate: () => void = () => {};
+    const createReturned = new Promise<void>((r) => (releaseCreate = r));
+    let failed: () => void = () => {};
+    const hasFailed = new Promise<void>((r) => (failed = r));
+    const tasks: Task[] = [
+      {
+        // Polls a load balancer that stays `provisioning` for 150 s (thousands of 1 ms sleeps here).
+        id: 'lbActive',
+        title: 'load balancer active',
+        deps: [],
+        run: (update, stop) =>
+          pollUntil({
+            ...taskContext(ctx, update, stop),
+            what: 'load balancer web-lb to become active',
+            schedule: WAITS.loadBalancerActive,
+            read: async () => (++lbReads, 'provisioning'),
+            done: (state) => state === 'active',
+          }).then(() => outcomeOf('read')),
+      },
+      {
+        // A mutating call in flight when the other task fails: it returns and is recorded.
+        id: 'cluster',
+        title: 'ECS cluster',
+        deps: [],
+        run: async (update, stop) => {
+          const c = taskContext(ctx, update, stop);
+          await createReturned;
+          await c.state.record({ cluster: { name: 'web', arn: 'arn:aws:ecs:us-east-1:123456789012:cluster/web' } });
+          return outcomeOf('created');
+        },
+      },
+      {
+        id: 'instances',
+        title: 'instances',
+        deps: [],
+        run: async () => {
+          while (lbReads < 3) await new Promise((r) => setTimeout(r, 1)); // a few polls of the ALB go out first
+          readsWhenFailed = lbReads;
+          failed();
+          throw new Error('run instances: VcpuLimitExceeded: You have requested more vCPU capacity');
+        },
+      },
+      {
+        id: 'service',
+        title: 'service',
+        deps: ['lbActive', 'instances', 'cluster'],
+        run: async () => outcomeOf('created'),
+      },
+    ];
+    const run = runGraph(tasks).catch((e: unknown) => e);
+    await hasFailed;
+    await new Promise((r) => setTimeout(r, 20)); // time for a few more polls, were the wait still running
+    releaseCreate();
+    const error = (await run) as GraphError;
+
+    expect(error).toBeInstanceOf(GraphError);
+    // Only the real failure is reported, with its own message.
+    expect(error.failures.map((f) => f.id)).toEqual(['instances']);
+    expect((firstFailure(error) as Error).message).toBe(
+      'instances: run instances: VcpuLimitExceeded: You have requested more vCPU capacity',
+    );
+    const status = Object.fromEntries(error.events.map((e) => [e.id, e.status]));
+    expect(status).toEqual({ lbActive: 'stopped', cluster: 'done', instances: 'failed', service: 'not started' });
+    // The wait stopped at once: no read after the failure, far from the 150 s it would have run.
+    expect(lbReads).toBe(readsWhenFailed);
+    expect(lbReads).toBeLessThan(10);
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBeLessThan(150_000);
+    expect(ctx.state.current.cluster?.name).toBe('web');
+  });
+
+  it('on Ctrl-C stops the waits too, and reports the interruption', async () => {
+    const { ctx } = waitingContext();
+    const controller = new AbortController();
+    const tasks: Task[] = [
+      {
+        id: 'lbActive',
+        title: 'load balancer active',
+        deps: [],
+        run: (update, stop) =>
+          pollUntil({
+            ...taskContext(ctx, update, stop),
+            what: 'x',
+            schedule: WAITS.loadBalancerActive,
+            read: async () => 'provisioning',
+            done: () => false,
+          }).then(() => outcomeOf('read')),
+      },
+    ];
+    const run = runGraph(tasks, { signal: controller.signal }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 10));
+    controller.abort(new InterruptedError('interrupted'));
+    expect(firstFailure(await run)).toBeInstanceOf(InterruptedError);
   });
 });
 

@@ -62,9 +62,18 @@ describe('the down plan', () => {
   });
 
   it('deletes the cluster after its services and container instances, the LB group after the LB and the instance group', () => {
-    expect([...before(plan, 'cluster')]).toEqual(expect.arrayContaining(['service', 'instances']));
-    expect([...before(plan, 'lbSg')]).toEqual(expect.arrayContaining(['loadBalancer', 'instances']));
+    expect([...before(plan, 'cluster')]).toEqual(expect.arrayContaining(['service', 'containerInstances']));
+    expect([...before(plan, 'lbSg')]).toEqual(expect.arrayContaining(['loadBalancer', 'lbInterfaces', 'instanceSg']));
     expect([...before(plan, 'targetGroup')]).toEqual(expect.arrayContaining(['service', 'loadBalancer']));
+  });
+
+  it('starts each deletion the moment its own blockers are gone, not after unrelated waits', () => {
+    // The cluster needs its container instances deregistered, not the instances terminated.
+    expect(before(plan, 'cluster')).not.toContain('instances');
+    // The target group needs the listener gone, not the load balancer's interfaces released.
+    expect(before(plan, 'targetGroup')).not.toContain('lbInterfaces');
+    // The interfaces start going the moment the load balancer is deleted, whatever else runs.
+    expect(before(plan, 'lbInterfaces')).toEqual(new Set(['loadBalancer']));
   });
 
   it('keeps the repository and the logs when asked', () => {

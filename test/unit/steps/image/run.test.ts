@@ -67,7 +67,7 @@ describe('runImage', () => {
       HostConfig: { NetworkMode: 'host' },
     });
     expect((calls.create[0]!.HostConfig as { PortBindings?: unknown }).PortBindings).toBeUndefined();
-    expect(sleeps).toEqual([250, 250]);
+    expect(sleeps).toEqual([50, 100]);
     expect(calls.removed).toEqual([{ force: true }]);
   });
 

@@ -58,7 +58,7 @@ function registrations(perPoll: ContainerInstance[][]) {
 beforeEach(() => resetAwsMocks());
 
 describe('waitForRegistration', () => {
-  it('polls every 3 s until all are running and registered, reporting "n/N running, m/N registered"', async () => {
+  it('polls from 0.25 s, doubling, until all are running and registered, reporting "n/N running, m/N registered"', async () => {
     const { ctx, sleeps } = testContext();
     const ec2 = sequence([
       [ec2Instance(IDS[0]!, 'pending'), ec2Instance(IDS[1]!, 'pending')],
@@ -71,12 +71,12 @@ describe('waitForRegistration', () => {
     const fleet = await waitForRegistration(ctx, { ids: IDS, cluster: 'web', update: (d) => lines.push(d) });
 
     expect(fleet.registered.map((c) => c.ec2InstanceId)).toEqual(IDS);
-    expect(sleeps).toEqual([3_000, 3_000, 3_000]);
+    expect(sleeps).toEqual([250, 500, 1_000]);
     expect(lines).toEqual([
       '0/2 running, 0/2 registered (0s)',
-      '2/2 running, 0/2 registered (3s)',
-      '2/2 running, 1/2 registered (6s)',
-      '2/2 running, 2/2 registered (9s)',
+      '2/2 running, 0/2 registered (0s)',
+      '2/2 running, 1/2 registered (1s)',
+      '2/2 running, 2/2 registered (2s)',
     ]);
     expect(awsMock.ec2).toHaveReceivedCommandWith(DescribeInstancesCommand, {
       Filters: [{ Name: 'instance-id', Values: IDS }],
@@ -143,7 +143,7 @@ describe('deleteSecurityGroup: DependencyViolation', () => {
       .resolves({ SecurityGroups: [{ GroupId: 'sg-00000002', GroupName: 'web-instance-sg', Tags: TAGS }] });
   });
 
-  it('retries every 5 s while the group is in use, then deletes it and forgets it', async () => {
+  it('retries from 0.25 s, doubling, while the group is in use, then deletes it and forgets it', async () => {
     const { ctx, sleeps, report, state: s } = testContext(state);
     awsMock.ec2
       .on(DeleteSecurityGroupCommand)
@@ -151,7 +151,7 @@ describe('deleteSecurityGroup: DependencyViolation', () => {
       .rejectsOnce(awsError('DependencyViolation', 'resource sg-00000002 has a dependent object'))
       .resolves({});
     expect(await deleteSecurityGroup(ctx, 'instanceSecurityGroup')).toBe('deleted');
-    expect(sleeps).toEqual([5_000, 5_000]);
+    expect(sleeps).toEqual([250, 500]);
     expect(report.lines.filter((l) => l.includes('still in use (DependencyViolation'))).toHaveLength(2);
     expect(s.current.instanceSecurityGroup).toBeUndefined();
   });
@@ -240,6 +240,7 @@ describe('deleteInstanceStack', () => {
       .on(DescribeSecurityGroupsCommand)
       .callsFake(async (i) => ({ SecurityGroups: [{ GroupId: i.GroupIds[0], Tags: TAGS }] }));
     awsMock.ec2.on(DeleteSecurityGroupCommand).callsFake(async (i) => void order.push(`delete ${i.GroupId}`));
+    awsMock.ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [] });
     awsMock.iam.on(GetInstanceProfileCommand).rejects(awsError('NoSuchEntityException'));
     awsMock.iam.on(GetRoleCommand).rejects(awsError('NoSuchEntityException'));
 

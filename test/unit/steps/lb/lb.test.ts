@@ -110,6 +110,7 @@ function tagsByArn(foreign: string[] = []) {
 
 /** A lb SG that already exists with its rule, so ensureLbSecurityGroup makes no call but the describe. */
 function existingSecurityGroup() {
+  awsMock.ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [] }); // the ALB's are gone
   awsMock.ec2.on(DescribeSecurityGroupsCommand).resolves({
     SecurityGroups: [
       {
@@ -164,7 +165,7 @@ describe('lb create', () => {
     tagsByArn();
   }
 
-  it('discovers the default VPC, creates LB → TG → listener in that order, records each at once, then polls every 3 s until active', async () => {
+  it('discovers the default VPC, creates LB → TG → listener in that order, records each at once, then polls from 0.25 s, doubling, until active', async () => {
     freshAccount();
     awsMock.elb
       .on(DescribeLoadBalancersCommand)
@@ -241,9 +242,9 @@ describe('lb create', () => {
       'network,lbSecurityGroup,loadBalancer,targetGroup',
       'network,lbSecurityGroup,loadBalancer,targetGroup,listener',
     ]);
-    expect(sleeps).toEqual([3_000, 3_000]);
-    expect(report.lines).toContain('  load balancer web-lb to become active: provisioning (3s)');
-    expect(report.lines).toContain('  load balancer web-lb to become active: active (6s)');
+    expect(sleeps).toEqual([250, 500]);
+    expect(report.lines).toContain('  load balancer web-lb to become active: provisioning (0s)');
+    expect(report.lines).toContain('  load balancer web-lb to become active: active (1s)');
   });
 
   it('takes the container port from the recorded task definition when not given', async () => {
@@ -540,15 +541,40 @@ describe('lb delete', () => {
       'DeleteTargetGroup',
     ]);
     expect(awsMock.ec2).toHaveReceivedCommandTimes(DeleteSecurityGroupCommand, 3);
-    expect(sleeps).toEqual([3_000, 3_000, 5_000, 5_000]); // LB gone poll, ResourceInUse, 2 × DependencyViolation
+    // LB gone poll; ResourceInUse; 2 × DependencyViolation (from 0.25 s, doubling)
+    expect(sleeps).toEqual([250, 250, 250, 500]);
     for (const key of ['listener', 'loadBalancer', 'targetGroup', 'lbSecurityGroup'] as const)
       expect(state.current[key]).toBeUndefined();
     expect(state.current.network).toBeDefined();
   });
 
-  it('names the interface still holding the LB security group when DependencyViolation outlasts the timeout (exit 4)', async () => {
+  it("watches the deleted ALB's network interfaces go, then deletes its security group with one call", async () => {
     existingSecurityGroup();
-    awsMock.ec2.on(DeleteSecurityGroupCommand).rejects(awsError('DependencyViolation'));
+    const eni = { NetworkInterfaceId: 'eni-0abc', Description: 'ELB app/web-lb/50dc6c495c0c9188' };
+    awsMock.ec2
+      .on(DescribeNetworkInterfacesCommand)
+      .resolvesOnce({ NetworkInterfaces: [eni, { ...eni, NetworkInterfaceId: 'eni-0def' }] })
+      .resolvesOnce({ NetworkInterfaces: [eni] })
+      .resolves({ NetworkInterfaces: [] });
+    awsMock.ec2.on(DeleteSecurityGroupCommand).resolves({});
+    const { ctx, state, sleeps } = testContext({ ...NETWORK, lbSecurityGroup: { id: SG, name: 'web-lb-sg' } });
+    awsMock.elb.on(DescribeLoadBalancersCommand).rejects(awsError('LoadBalancerNotFoundException'));
+    awsMock.elb.on(DescribeTargetGroupsCommand).rejects(awsError('TargetGroupNotFoundException'));
+    expect((await deleteLb(ctx)).securityGroup).toBe('deleted');
+    expect(awsMock.ec2).toHaveReceivedCommandWith(DescribeNetworkInterfacesCommand, {
+      Filters: [
+        { Name: 'group-id', Values: [SG] },
+        { Name: 'description', Values: ['ELB app/web-lb/*'] },
+      ],
+    });
+    expect(awsMock.ec2).toHaveReceivedCommandTimes(DescribeNetworkInterfacesCommand, 3);
+    expect(awsMock.ec2).toHaveReceivedCommandTimes(DeleteSecurityGroupCommand, 1);
+    expect(sleeps).toEqual([250, 500]);
+    expect(state.current.lbSecurityGroup).toBeUndefined();
+  });
+
+  it('names the interfaces still holding the LB security group when they outlast the timeout (exit 4)', async () => {
+    existingSecurityGroup();
     awsMock.ec2
       .on(DescribeNetworkInterfacesCommand)
       .resolves({ NetworkInterfaces: [{ NetworkInterfaceId: 'eni-0abc', Description: 'ELB app/web-lb/1' }] });
@@ -557,7 +583,10 @@ describe('lb delete', () => {
     awsMock.elb.on(DescribeTargetGroupsCommand).rejects(awsError('TargetGroupNotFoundException'));
     const err = await deleteLb(ctx, { timeoutMs: 20_000 }).catch((e) => e);
     expect(err).toBeInstanceOf(WaitTimeoutError);
-    expect(err.message).toMatch(/held by eni-0abc \(ELB app\/web-lb\/1\)/);
+    expect(err.message).toBe(
+      'timed out after 20s waiting for the network interfaces of load balancer web-lb to be released: eni-0abc still there',
+    );
+    expect(awsMock.ec2).not.toHaveReceivedCommand(DeleteSecurityGroupCommand);
     expect(state.current.lbSecurityGroup).toBeDefined(); // kept for the rerun
   });
 
@@ -603,7 +632,7 @@ describe('lb delete', () => {
     const err = await deleteTargetGroup(ctx, { timeoutMs: 9_000 }).catch((e) => e);
     expect(err).toBeInstanceOf(WaitTimeoutError);
     expect(err.message).toContain(`by ${LB_ARN}`);
-    expect(sleeps).toEqual([3_000, 3_000, 3_000]);
+    expect(sleeps).toEqual([250, 500, 1_000, 2_000, 2_000, 2_000, 1_250]); // up to the 9 s timeout, not past it
   });
 
   it('exits 4 when the load balancer does not go within the timeout', async () => {
