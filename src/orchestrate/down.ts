@@ -156,14 +156,14 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
       );
     },
     containerInstances: async (c) => {
-      const r = await (await import('../steps/instances/stack.js')).deregisterStackInstances(c);
+      const r = await (await import('../steps/instances/teardown.js')).deregisterStackInstances(c);
       toTerminate = r.ids;
       return r.deregistered || r.ids.length
         ? outcomeOf('deleted', `${r.deregistered} deregistered`)
         : outcomeOf('absent');
     },
     instances: async (c) => {
-      await (await import('../steps/instances/stack.js')).terminateStackInstances(c, toTerminate, { timeoutMs });
+      await (await import('../steps/instances/teardown.js')).terminateStackInstances(c, toTerminate, { timeoutMs });
       return toTerminate.length ? outcomeOf('deleted', `${toTerminate.length} terminated`) : outcomeOf('absent');
     },
     instanceSg: async (c) =>

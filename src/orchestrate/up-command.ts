@@ -9,7 +9,8 @@ import type { Globals } from '../globals.js';
 import { formatElapsed } from '../util/poll.js';
 import { details, firstFailure, runGraph, type ProgressView, type TaskOutcome } from './graph.js';
 import { upEquivalents } from './explain.js';
-import { upPlan, upTasks, type ImageHooks, type UpTaskId } from './up.js';
+import type { ImageHooks } from './image-hooks.js';
+import { upPlan, upTasks, type UpTaskId } from './up.js';
 import type { UpSettings } from './settings.js';
 
 export interface UpResult {

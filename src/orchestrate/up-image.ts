@@ -9,7 +9,7 @@ import type { TagChoice } from '../docker/tag.js';
 import type { State } from '../state/schema.js';
 import type { StepContext } from '../steps/context.js';
 import type { PlatformChoice } from '../steps/image/platform.js';
-import type { ImageHooks } from './up.js';
+import type { ImageHooks } from './image-hooks.js';
 import { outcomeOf } from './graph.js';
 import type { UpSettings } from './settings.js';
 

@@ -19,6 +19,7 @@ import type { StepContext } from '../steps/context.js';
 import type { RolloutRef } from '../steps/service/wait.js';
 import type { UpSettings } from './settings.js';
 import { outcomeOf, type Task, type TaskOutcome } from './graph.js';
+import type { ImageHooks } from './image-hooks.js';
 import { taskContext } from './task-context.js';
 import { clampDesiredCount } from '../steps/service/autoscaling-policy.js';
 
@@ -292,12 +293,4 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
       return runners[p.id](taskContext(ctx, update, stop));
     },
   }));
-}
-
-/** The image part of `up`: build and push with the engine, or record the image given with --image. */
-export interface ImageHooks {
-  build(ctx: StepContext): Promise<TaskOutcome>;
-  push(ctx: StepContext): Promise<TaskOutcome>;
-  /** The image URI the task definition runs, known once `build` is done. */
-  uri(ctx: StepContext): string;
 }

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import type { CreateInstancesResult, DeleteInstancesResult } from '../../steps/instances/stack.js';
+import type { CreateInstancesResult } from '../../steps/instances/stack.js';
+import type { DeleteInstancesResult } from '../../steps/instances/teardown.js';
 import { renderList, renderRefresh } from './instances-render.js';
 import * as v from '../../util/validate.js';
 import { examples, globalsOf, parser, runCommand } from './common.js';
@@ -225,7 +226,7 @@ export function registerInstances(program: Command): void {
             await import('../../steps/capacity/stack.js')
           ).deleteCapacity(ctx, { timeoutMs: opts.timeout });
           const rest = await (
-            await import('../../steps/instances/stack.js')
+            await import('../../steps/instances/teardown.js')
           ).deleteInstanceStack(ctx, { timeoutMs: opts.timeout });
           return capacity.outcome === 'absent'
             ? rest

@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { OperationError, WaitTimeoutError } from '../../../../src/errors.js';
 import { terminateInstances, waitForRegistration } from '../../../../src/steps/instances/lifecycle.js';
-import { deleteInstanceStack } from '../../../../src/steps/instances/stack.js';
+import { deleteInstanceStack } from '../../../../src/steps/instances/teardown.js';
 import { deleteSecurityGroup } from '../../../../src/steps/network/security-groups.js';
 import { awsError, awsMock, resetAwsMocks, testContext } from '../../helpers/context.js';
 

@@ -21,7 +21,7 @@ import { createService } from '../../../../src/steps/service/service.js';
 import { updateService } from '../../../../src/steps/service/update.js';
 import { deleteService } from '../../../../src/steps/service/delete.js';
 import { showService } from '../../../../src/steps/service/view.js';
-import { renderService } from '../../../../src/cli/commands/service.js';
+import { renderService } from '../../../../src/cli/commands/service-render.js';
 import { awsMock, resetAwsMocks, testContext } from '../../helpers/context.js';
 
 const ARN = 'arn:aws:ecs:us-east-1:123456789012:service/web/web';
