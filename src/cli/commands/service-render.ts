@@ -3,27 +3,6 @@ import type { ServiceView } from '../../steps/service/view.js';
 import type { AutoScalingView } from '../../steps/service/autoscaling.js';
 import * as dayTwo from './service-day-two.js';
 
-interface WaitFlags {
-  wait: boolean;
-  waitTimeout?: number;
-}
-interface CreateOptions extends WaitFlags {
-  serviceName?: string;
-  desiredCount?: number;
-  taskdef?: string;
-  lb: boolean;
-  schedulingStrategy?: 'REPLICA' | 'DAEMON';
-  healthCheckGrace?: number;
-}
-interface UpdateOptions extends WaitFlags {
-  desiredCount?: number;
-  taskdef?: string;
-  attachLb?: boolean;
-  healthCheckGrace?: number;
-}
-
-/** What create/update print: the outcome, what changed, and how the rollout ended. */
-
 export function renderService(s: ServiceView & { autoScaling?: AutoScalingView }): string {
   if (!s.exists)
     return `${s.name}: does not exist${s.status ? ` (${s.status})` : ''}${s.cluster ? ` in cluster ${s.cluster}` : ''}`;
