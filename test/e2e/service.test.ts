@@ -157,11 +157,11 @@ describe('service', () => {
     expect(svc.deploymentConfiguration?.deploymentCircuitBreaker).toEqual({ enable: true, rollback: true });
     expect(svc.healthCheckGracePeriodSeconds).toBe(30);
     expect(svc.roleArn).toBeUndefined();
-    const targetIds = async () =>
+    const registeredTargets = async () =>
       ((await aws.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tgArn }))).TargetHealthDescriptions ?? [])
         .map((h) => h.Target?.Id)
         .sort();
-    await expect.poll(targetIds, { timeout: 20_000, interval: 200 }).toEqual([...instanceIds].sort());
+    await expect.poll(registeredTargets, { timeout: 20_000, interval: 200 }).toEqual([...instanceIds].sort());
     expect(schedulerLog.some((l) => l.startsWith('[stand-in for the ECS scheduler] registered'))).toBe(true);
 
     // Nothing left to change: no mutating call, "unchanged".
