@@ -3,18 +3,16 @@
  * reproduced on the wire by the strict-AWS proxy (test/harness/strict) in front of a live moto,
  * then all of them at once through up → up again → down.
  */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import { runCli, type CliOptions } from '../harness/cli.js';
-import { verifyClients, type VerifyClients } from '../harness/aws.js';
 import { COMPLETE_STACK, counts, EMPTY, inventory } from '../harness/inventory.js';
 import { MUTATING } from '../harness/rerun.js';
-import { FAST, IMAGE, startUpWorld, type UpWorld } from '../harness/standins.js';
+import { IMAGE } from '../harness/standins.js';
 import {
   albUnsupportedZone,
   answeredByRule,
@@ -22,62 +20,37 @@ import {
   newSecurityGroupNotVisible,
   recoverable,
   serviceLinkedRole,
-  startStrictProxy,
   taskDefinitionDefaults,
-  type Rule,
-  type StrictProxy,
 } from '../harness/strict/index.js';
+import { useStrictWorld } from '../harness/strict/world.js';
 
-let world: UpWorld;
-let aws: VerifyClients;
-let proxy: StrictProxy | undefined;
-
-beforeAll(async () => {
-  world = await startUpWorld();
-  aws = verifyClients(world.moto.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await world?.stop();
-});
-
-/** A fresh proxy with these rules and a fresh working directory. */
-async function strict(rules: Rule[]): Promise<CliOptions> {
-  await proxy?.close();
-  proxy = await startStrictProxy(world.moto.endpoint, rules);
-  return {
-    cwd: await mkdtemp(join(tmpdir(), 'ecsctl-strict-')),
-    endpoint: proxy.endpoint,
-    env: FAST,
-    timeoutMs: 170_000,
-  };
-}
+const w = useStrictWorld();
 const mutatingSince = (from: number) =>
-  proxy!.calls
+  w.proxy.calls
     .slice(from)
     .map((c) => c.operation)
     .filter((op) => MUTATING.test(op));
 async function downEmpty(opts: CliOptions) {
   const down = await runCli(['down', '--yes'], opts);
   expect(down.code, down.stderr.slice(-2000)).toBe(0);
-  expect(counts(await inventory(aws))).toEqual(EMPTY);
+  expect(counts(await inventory(w.aws))).toEqual(EMPTY);
 }
 
 describe('one behaviour at a time', () => {
   it('(1) a fresh account: CreateCluster/CreateService refused until ECS has its service-linked role; up retries, visibly', async () => {
-    const opts = await strict([serviceLinkedRole({ windowMs: 2_500 })]);
+    const opts = await w.strict([serviceLinkedRole({ windowMs: 2_500 })]);
     const up = await runCli(['up', '--name', 'fresh', '--image', IMAGE], opts);
     expect(up.code, up.stderr.slice(-2000)).toBe(0);
-    expect(answeredByRule(proxy!.calls)['ecs-service-linked-role']).toBeGreaterThan(0);
+    expect(answeredByRule(w.proxy.calls)['ecs-service-linked-role']).toBeGreaterThan(0);
     expect(up.stderr).toMatch(/service-linked role .*retrying/i);
     await downEmpty(opts);
   }, 180_000);
 
   it('(2) a new security group is not yet visible to the calls that name it: up retries them', async () => {
-    const opts = await strict([newSecurityGroupNotVisible({ windowMs: 1_500 })]);
+    const opts = await w.strict([newSecurityGroupNotVisible({ windowMs: 1_500 })]);
     const up = await runCli(['up', '--name', 'sgec', '--image', IMAGE], opts);
     expect(up.code, up.stderr.slice(-2000)).toBe(0);
-    const refused = proxy!.calls.filter((c) => c.answeredBy).map((c) => c.operation);
+    const refused = w.proxy.calls.filter((c) => c.answeredBy).map((c) => c.operation);
     console.log(`refused while the group was new: ${refused.join(', ')}`);
     expect(refused).toContain('AuthorizeSecurityGroupIngress');
     expect(up.stderr).toMatch(/InvalidGroup\.NotFound.*retrying|not yet visible/i);
@@ -85,17 +58,17 @@ describe('one behaviour at a time', () => {
   }, 180_000);
 
   it('(4) an availability zone the load balancer cannot use: up drops it (keeping two), says so, and a rerun changes nothing', async () => {
-    const subnets = (await aws.ec2.send(new DescribeSubnetsCommand({}))).Subnets!;
+    const subnets = (await w.aws.ec2.send(new DescribeSubnetsCommand({}))).Subnets!;
     const zoneE = subnets.filter((s) => s.AvailabilityZone === 'us-east-1e').map((s) => s.SubnetId!);
-    const opts = await strict([albUnsupportedZone('us-east-1e', zoneE)]);
+    const opts = await w.strict([albUnsupportedZone('us-east-1e', zoneE)]);
     const up = await runCli(['up', '--name', 'zones', '--image', IMAGE], opts);
     expect(up.code, up.stderr.slice(-2000)).toBe(0);
     expect(up.stderr).toMatch(/us-east-1e.*cannot be associated with a load balancer/);
-    const lb = (await aws.elb.send(new DescribeLoadBalancersCommand({ Names: ['zones-lb'] }))).LoadBalancers![0]!;
+    const lb = (await w.aws.elb.send(new DescribeLoadBalancersCommand({ Names: ['zones-lb'] }))).LoadBalancers![0]!;
     const zones = lb.AvailabilityZones!.map((z) => z.ZoneName);
     expect(zones).not.toContain('us-east-1e');
     expect(zones.length).toBeGreaterThanOrEqual(2);
-    const from = proxy!.calls.length;
+    const from = w.proxy.calls.length;
     const again = await runCli(['up', '--image', IMAGE], opts);
     expect(again.code, again.stderr.slice(-2000)).toBe(0);
     expect(mutatingSince(from)).toEqual([]);
@@ -103,7 +76,7 @@ describe('one behaviour at a time', () => {
   }, 240_000);
 
   it('(10) CreateService is not idempotent on ECS: with the service lost from the state, up finds it first and never re-creates', async () => {
-    const opts = await strict([createServiceNotIdempotent()]);
+    const opts = await w.strict([createServiceNotIdempotent()]);
     const up = await runCli(['up', '--name', 'idem', '--image', IMAGE], opts);
     expect(up.code, up.stderr.slice(-2000)).toBe(0);
     // As after a crash between CreateService returning and the state write.
@@ -111,20 +84,20 @@ describe('one behaviour at a time', () => {
     const state = JSON.parse(await readFile(path, 'utf8'));
     delete state.service;
     await writeFile(path, JSON.stringify(state), { mode: 0o600 });
-    const from = proxy!.calls.length;
+    const from = w.proxy.calls.length;
     const again = await runCli(['up', '--image', IMAGE], opts);
     expect(again.code, again.stderr.slice(-2000)).toBe(0);
-    expect(proxy!.calls.slice(from).filter((c) => c.operation === 'CreateService')).toEqual([]);
-    expect(answeredByRule(proxy!.calls)['ecs-create-service-not-idempotent']).toBeUndefined();
-    expect(counts(await inventory(aws)).services).toBe(1);
+    expect(w.proxy.calls.slice(from).filter((c) => c.operation === 'CreateService')).toEqual([]);
+    expect(answeredByRule(w.proxy.calls)['ecs-create-service-not-idempotent']).toBeUndefined();
+    expect(counts(await inventory(w.aws)).services).toBe(1);
     await downEmpty(opts);
   }, 240_000);
 
   it('(8) task definitions come back with ECS defaults filled in: a rerun (flags or --file) registers no new revision', async () => {
-    const opts = await strict([taskDefinitionDefaults()]);
+    const opts = await w.strict([taskDefinitionDefaults()]);
     const up = await runCli(['up', '--name', 'tdef', '--image', IMAGE], opts);
     expect(up.code, up.stderr.slice(-2000)).toBe(0);
-    const from = proxy!.calls.length;
+    const from = w.proxy.calls.length;
     const again = await runCli(['up', '--image', IMAGE], opts);
     expect(again.code, again.stderr.slice(-2000)).toBe(0);
     expect(mutatingSince(from)).toEqual([]);
@@ -144,7 +117,7 @@ describe('one behaviour at a time', () => {
       );
       expect(r.code, r.stderr.slice(-2000)).toBe(0);
     }
-    const revisions = (await aws.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'tdef-file' })))
+    const revisions = (await w.aws.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'tdef-file' })))
       .taskDefinitionArns!;
     expect(revisions).toHaveLength(1);
     await runCli(['taskdef', 'delete', '--yes', '--state', 'file.state.json'], opts);
@@ -155,24 +128,24 @@ describe('one behaviour at a time', () => {
 describe('every recoverable behaviour at once', () => {
   let opts: CliOptions;
   it('up succeeds on the first try: one of each resource', async () => {
-    opts = await strict(recoverable(15));
+    opts = await w.strict(recoverable(15));
     const up = await runCli(['up', '--name', 'strict', '--image', IMAGE], opts);
-    console.log(`strict rules answered during up: ${JSON.stringify(answeredByRule(proxy!.calls))}`);
+    console.log(`strict rules answered during up: ${JSON.stringify(answeredByRule(w.proxy.calls))}`);
     expect(up.code, up.stderr.slice(-3000)).toBe(0);
-    expect(counts(await inventory(aws))).toEqual(COMPLETE_STACK);
+    expect(counts(await inventory(w.aws))).toEqual(COMPLETE_STACK);
   }, 180_000);
 
   it('up again makes zero mutating calls and registers no new revision', async () => {
-    const revisions = (await inventory(aws)).taskDefinitions;
-    const from = proxy!.calls.length;
+    const revisions = (await inventory(w.aws)).taskDefinitions;
+    const from = w.proxy.calls.length;
     const again = await runCli(['up', '--image', IMAGE], opts);
     expect(again.code, again.stderr.slice(-3000)).toBe(0);
     expect(mutatingSince(from)).toEqual([]);
-    expect((await inventory(aws)).taskDefinitions).toEqual(revisions);
+    expect((await inventory(w.aws)).taskDefinitions).toEqual(revisions);
   }, 180_000);
 
   it('down leaves nothing', async () => {
     await downEmpty(opts);
-    console.log(`strict rules answered in all: ${JSON.stringify(answeredByRule(proxy!.calls))}`);
+    console.log(`strict rules answered in all: ${JSON.stringify(answeredByRule(w.proxy.calls))}`);
   }, 180_000);
 });

@@ -4,63 +4,34 @@
  * refused while the deleted load balancer's listener lets go (bounded by --wait-timeout, not a
  * fixed minute); TerminateInstances told a just-launched instance does not exist yet.
  */
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliOptions } from '../harness/cli.js';
-import { verifyClients, type VerifyClients } from '../harness/aws.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../harness/cli.js';
 import { counts, EMPTY, inventory } from '../harness/inventory.js';
-import { FAST, IMAGE, startUpWorld, type UpWorld } from '../harness/standins.js';
+import { IMAGE } from '../harness/standins.js';
 import {
   answeredByRule,
   clusterKeepsInstances,
   newInstanceNotVisible,
-  startStrictProxy,
   targetGroupKeepsListener,
-  type Rule,
-  type StrictProxy,
 } from '../harness/strict/index.js';
+import { useStrictWorld } from '../harness/strict/world.js';
 
-let world: UpWorld;
-let aws: VerifyClients;
-let proxy: StrictProxy | undefined;
-
-beforeAll(async () => {
-  world = await startUpWorld();
-  aws = verifyClients(world.moto.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await world?.stop();
-});
-
-async function strict(rules: Rule[]): Promise<CliOptions> {
-  await proxy?.close();
-  proxy = await startStrictProxy(world.moto.endpoint, rules);
-  return {
-    cwd: await mkdtemp(join(tmpdir(), 'ecsctl-strict-')),
-    endpoint: proxy.endpoint,
-    env: FAST,
-    timeoutMs: 170_000,
-  };
-}
-const callsOf = (op: string) => proxy!.calls.filter((c) => c.operation === op).length;
+const w = useStrictWorld();
 
 describe('(9) teardown timing', () => {
   it('DeleteCluster refused (ClusterContainsContainerInstancesException) just after deregistration: down waits and retries', async () => {
     // Refused twice, however long the instances took to terminate on this machine.
-    const opts = await strict([clusterKeepsInstances({ windowMs: 600_000, times: 2 })]);
+    const opts = await w.strict([clusterKeepsInstances({ windowMs: 600_000, times: 2 })]);
     const up = await runCli(['up', '--name', 'drain', '--image', IMAGE], opts);
     expect(up.code, up.stderr.slice(-2000)).toBe(0);
     const down = await runCli(['down', '--yes'], opts);
     expect(down.code, down.stderr.slice(-2000)).toBe(0);
-    expect(answeredByRule(proxy!.calls)['ecs-cluster-keeps-instances']).toBe(2);
-    expect(counts(await inventory(aws))).toEqual(EMPTY);
+    expect(answeredByRule(w.proxy.calls)['ecs-cluster-keeps-instances']).toBe(2);
+    expect(counts(await inventory(w.aws))).toEqual(EMPTY);
   }, 180_000);
 
   it("the target group's ResourceInUse retry is bounded by --wait-timeout: exit 4 naming it, and a later down finishes", async () => {
-    const opts = await strict([targetGroupKeepsListener({ windowMs: 600_000 })]);
+    const opts = await w.strict([targetGroupKeepsListener({ windowMs: 600_000 })]);
     const up = await runCli(['up', '--name', 'tgwait', '--image', IMAGE], opts);
     expect(up.code, up.stderr.slice(-2000)).toBe(0);
     const down = await runCli(['down', '--yes', '--wait-timeout', '3s'], opts);
@@ -69,23 +40,23 @@ describe('(9) teardown timing', () => {
     // Bounded by the 3 s --wait-timeout, not a fixed minute's worth. With the adaptive schedule
     // (issue 17) scaled by ECSCTL_POLL_SCALE 0.1 this run made ~50 attempts (the fixed 0.3 s retry
     // made < 30); a minute of either would be several hundred.
-    console.log(`DeleteTargetGroup attempts within --wait-timeout 3s: ${callsOf('DeleteTargetGroup')}`);
-    expect(callsOf('DeleteTargetGroup')).toBeLessThan(100);
-    proxy!.setEnabled(false);
+    console.log(`DeleteTargetGroup attempts within --wait-timeout 3s: ${w.callsOf('DeleteTargetGroup')}`);
+    expect(w.callsOf('DeleteTargetGroup')).toBeLessThan(100);
+    w.proxy.setEnabled(false);
     const again = await runCli(['down', '--yes'], opts);
     expect(again.code, again.stderr.slice(-2000)).toBe(0);
-    expect(counts(await inventory(aws))).toEqual(EMPTY);
+    expect(counts(await inventory(w.aws))).toEqual(EMPTY);
   }, 180_000);
 });
 
 describe('(2) a just-launched instance is not yet known to the calls that name it', () => {
   it('down right after up terminates every instance (InvalidInstanceID.NotFound is retried, not taken for "gone")', async () => {
-    const opts = await strict([newInstanceNotVisible({ windowMs: 600_000, times: 2 })]);
+    const opts = await w.strict([newInstanceNotVisible({ windowMs: 600_000, times: 2 })]);
     const up = await runCli(['up', '--name', 'young', '--image', IMAGE], opts);
     expect(up.code, up.stderr.slice(-2000)).toBe(0);
     const down = await runCli(['down', '--yes'], opts);
     expect(down.code, down.stderr.slice(-2000)).toBe(0);
-    expect(answeredByRule(proxy!.calls)['ec2-new-instance-not-visible']).toBe(2);
-    expect(counts(await inventory(aws))).toEqual(EMPTY);
+    expect(answeredByRule(w.proxy.calls)['ec2-new-instance-not-visible']).toBe(2);
+    expect(counts(await inventory(w.aws))).toEqual(EMPTY);
   }, 180_000);
 });
