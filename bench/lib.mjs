@@ -9,7 +9,8 @@ import { createServer, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const BIN = `${ROOT}bin/ecsctl.js`;
+// BENCH_BIN measures another ecsctl, e.g. the installed package (<prefix>/lib/node_modules/ecsctl/bin/ecsctl.js).
+export const BIN = process.env.BENCH_BIN ?? `${ROOT}bin/ecsctl.js`;
 export const CREDS = {
   AWS_ACCESS_KEY_ID: 'AKIABENCH00000000000',
   AWS_SECRET_ACCESS_KEY: 'bench',
