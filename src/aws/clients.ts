@@ -11,6 +11,8 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { STSClient } from '@aws-sdk/client-sts';
+import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { ecsctlRetryStrategy } from './retry.js';
 import { callLogger } from './call-log.js';
 
@@ -36,6 +38,10 @@ export interface Clients {
   readonly logs: CloudWatchLogsClient;
   readonly autoscaling: AutoScalingClient;
   readonly appscaling: ApplicationAutoScalingClient;
+  /** `doctor` only: who the credentials are. */
+  readonly sts: STSClient;
+  /** `doctor` only: the vCPU quota. */
+  readonly quotas: ServiceQuotasClient;
 }
 export type ServiceName = keyof Clients;
 export const ALL_SERVICES: readonly ServiceName[] = [
@@ -48,6 +54,8 @@ export const ALL_SERVICES: readonly ServiceName[] = [
   'logs',
   'appscaling',
   'autoscaling',
+  'sts',
+  'quotas',
 ];
 
 const loaders: { [K in ServiceName]: () => Promise<new (config: object) => Clients[K]> } = {
@@ -60,6 +68,8 @@ const loaders: { [K in ServiceName]: () => Promise<new (config: object) => Clien
   logs: async () => (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient,
   autoscaling: async () => (await import('@aws-sdk/client-auto-scaling')).AutoScalingClient,
   appscaling: async () => (await import('@aws-sdk/client-application-auto-scaling')).ApplicationAutoScalingClient,
+  sts: async () => (await import('@aws-sdk/client-sts')).STSClient,
+  quotas: async () => (await import('@aws-sdk/client-service-quotas')).ServiceQuotasClient,
 };
 
 export interface LoadingClients {

@@ -18,6 +18,7 @@ import { registerDown } from './commands/down.js';
 import { registerStatus } from './commands/status.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerRun } from './commands/run.js';
+import { registerDoctor } from './commands/doctor.js';
 
 export function buildProgram(): Command {
   const program = new Command('ecsctl')
@@ -101,6 +102,7 @@ Examples:
   registerStatus(program);
   registerLogs(program);
   registerRun(program);
+  registerDoctor(program);
   registerCompletion(program);
   return program;
 }

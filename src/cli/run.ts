@@ -50,6 +50,8 @@ export interface AwsCommandSpec<R> extends SpecBase<R> {
   readonly confirm?: (state: State) => string;
   /** May start a new stack (then --name is required when the state has none). */
   readonly createsStack?: boolean;
+  /** Works without a stack (doctor): no --name needed; the state, if any, gives the region. */
+  readonly stackOptional?: boolean;
   readonly run: (ctx: StepContext, globals: Globals, io: RunIo) => Promise<R>;
   /**
    * Start before every client is loaded: the command's tasks await their own clients through
@@ -175,7 +177,7 @@ export async function runCommand<R>(
 async function initialState(
   existing: State | undefined,
   globals: Globals,
-  spec: { readonly createsStack?: boolean },
+  spec: { readonly createsStack?: boolean; readonly stackOptional?: boolean },
   deps: RunnerDeps,
 ): Promise<State> {
   if (existing) {
@@ -198,6 +200,7 @@ async function initialState(
   if (!region) {
     throw new UsageError('no AWS Region: pass --region, set AWS_REGION, or set a region in your AWS profile');
   }
+  if (!globals.name && spec.stackOptional) return emptyState('none', region); // never recorded
   if (!globals.name) {
     throw new UsageError(
       spec.createsStack

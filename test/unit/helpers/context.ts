@@ -13,6 +13,8 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import type { Clients } from '../../../src/aws/clients.js';
 import { emptyState, type State } from '../../../src/state/schema.js';
 import { memoryStateHandle } from '../../../src/state/store.js';
@@ -34,6 +36,8 @@ export const awsMock = {
   logs: mockClient(CloudWatchLogsClient),
   autoscaling: mockClient(AutoScalingClient),
   appscaling: mockClient(ApplicationAutoScalingClient),
+  sts: mockClient(STSClient),
+  quotas: mockClient(ServiceQuotasClient),
 };
 
 export function resetAwsMocks(): void {
@@ -52,6 +56,8 @@ export function testClients(): Clients {
     logs: new CloudWatchLogsClient(config),
     autoscaling: new AutoScalingClient(config),
     appscaling: new ApplicationAutoScalingClient(config),
+    sts: new STSClient(config),
+    quotas: new ServiceQuotasClient(config),
   };
 }
 
