@@ -21,17 +21,28 @@ export interface EcsctlErrorOptions {
   readonly cause?: unknown;
   /** One sentence telling the user what to do next. */
   readonly hint?: string;
+  /**
+   * The hint instead when every call goes to an emulator (--endpoint-url): there, what real AWS
+   * would need (networking, IAM) is rarely the reason; a missing stand-in is.
+   */
+  readonly emulatorHint?: string;
+  /** The exit code says it all (Ctrl-C ending `logs --follow`): print no error line. */
+  readonly silent?: boolean;
 }
 
 export abstract class EcsctlError extends Error {
   /** One of ExitCode, or a container's own exit code (`ecsctl run`). */
   abstract readonly exitCode: number;
   readonly hint?: string;
+  readonly emulatorHint?: string;
+  readonly silent: boolean;
 
   constructor(message: string, options: EcsctlErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.hint = options.hint;
+    this.emulatorHint = options.emulatorHint;
+    this.silent = options.silent === true;
   }
 }
 

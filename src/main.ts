@@ -9,6 +9,8 @@ import { stopSpinners } from './ui/reporter.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const verbose = argv.includes('--verbose') || argv.includes('-v');
+  const emulator =
+    argv.some((a) => a === '--endpoint-url' || a.startsWith('--endpoint-url=')) || !!process.env.AWS_ENDPOINT_URL;
   try {
     await buildProgram().parseAsync([...argv]);
     return ExitCode.Ok;
@@ -18,13 +20,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       // commander printed its one-line message already; help and version exit 0.
       return e.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     }
-    return reportError(e, verbose);
+    return reportError(e, verbose, emulator);
   }
 }
 
-function reportError(e: unknown, verbose: boolean): number {
+function reportError(e: unknown, verbose: boolean, emulator: boolean): number {
   if (e instanceof EcsctlError) {
-    process.stderr.write(`error: ${oneLine(e.message)}${e.hint ? `. ${oneLine(e.hint)}` : ''}\n`);
+    if (e.silent) return e.exitCode;
+    const hint = (emulator && e.emulatorHint) || e.hint;
+    process.stderr.write(`error: ${oneLine(e.message)}${hint ? `. ${oneLine(hint)}` : ''}\n`);
     if (verbose && e.cause instanceof Error) process.stderr.write(`${e.cause.stack}\n`);
     return e.exitCode;
   }

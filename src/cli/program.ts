@@ -19,6 +19,7 @@ import { registerStatus } from './commands/status.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerRun } from './commands/run.js';
 import { registerDoctor } from './commands/doctor.js';
+import { suggestClosestOptions } from './suggest.js';
 
 export function buildProgram(): Command {
   const program = new Command('ecsctl')
@@ -104,5 +105,6 @@ Examples:
   registerRun(program);
   registerDoctor(program);
   registerCompletion(program);
+  suggestClosestOptions(program);
   return program;
 }

@@ -90,6 +90,8 @@ export interface PollOptions<T> extends Clock {
   /** @default 600_000 */
   readonly timeoutMs?: number;
   readonly hint?: string;
+  /** The hint when an emulator answers (see EcsctlErrorOptions). */
+  readonly emulatorHint?: string;
 }
 
 export async function pollUntil<T>(o: PollOptions<T>): Promise<T> {
@@ -105,10 +107,10 @@ export async function pollUntil<T>(o: PollOptions<T>): Promise<T> {
     o.onPoll?.(value, elapsed);
     if (o.done(value)) return value;
     if (elapsed >= timeoutMs) {
-      throw new WaitTimeoutError(
-        `timed out after ${Math.round(elapsed / 1000)}s waiting for ${o.what}`,
-        o.hint ? { hint: o.hint } : {},
-      );
+      throw new WaitTimeoutError(`timed out after ${Math.round(elapsed / 1000)}s waiting for ${o.what}`, {
+        ...(o.hint ? { hint: o.hint } : {}),
+        ...(o.emulatorHint ? { emulatorHint: o.emulatorHint } : {}),
+      });
     }
     const interval = Math.min(nextInterval(o.schedule, n, slept, random), Math.max(1, timeoutMs - elapsed));
     slept += interval;

@@ -31,7 +31,7 @@ interface RunOptions {
   port: number;
   path: string;
   network?: inputs.NetworkMode;
-  timeout: number;
+  timeout?: number;
 }
 
 export function registerImage(program: Command): void {
@@ -163,9 +163,8 @@ export function registerImage(program: Command): void {
     )
     .option(
       '--timeout <duration>',
-      'How long to wait for the first answer, e.g. 30s or 2m.',
+      'How long to wait for the first answer, e.g. 30s or 2m (default: 30s).',
       parser((x, f) => v.duration(x, f, 3600_000), '--timeout'),
-      30_000,
     )
     .addHelpText(
       'after',
@@ -185,7 +184,7 @@ export function registerImage(program: Command): void {
             port: opts.port,
             path: opts.path,
             network: opts.network,
-            timeoutMs: opts.timeout,
+            timeoutMs: opts.timeout ?? 30_000, // the --timeout default, as its description says
           }),
         render: (r) => r.body,
       });

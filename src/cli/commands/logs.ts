@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import ms from 'ms';
-import { UsageError } from '../../errors.js';
+import { InterruptedError, UsageError } from '../../errors.js';
 import * as v from '../../util/validate.js';
 import { examples, globalsOf, parser, runCommand } from './common.js';
 
@@ -95,6 +95,9 @@ ${examples('logs --since 1h', 'logs --follow --task 3f2a9c1d --json', 'logs --pr
             return result;
           } catch (e) {
             if (e === outputError && outputError?.code === 'EPIPE') return { events: -1 };
+            // Ctrl-C is how --follow ends: exit 130 without an error line.
+            if (query.follow && e instanceof InterruptedError)
+              throw new InterruptedError(e.message, { cause: e, silent: true });
             throw e;
           }
         },

@@ -15,6 +15,10 @@ import { clockOf, type StepContext } from '../context.js';
 import type { WaitOptions } from '../outcome.js';
 import { instancesById } from './launch.js';
 
+/** An emulator runs no ECS agent: only the stand-in registers its instances. */
+const EMULATOR_AGENT_HINT =
+  'Emulators run no ECS agent: is the agent stand-in running (`node scripts/standin/agent.mjs --endpoint URL`, or `bash scripts/playground.sh start`)?';
+
 export interface Fleet {
   readonly instances: Instance[];
   /** ACTIVE container instances of the cluster that run on one of the given EC2 instances. */
@@ -61,10 +65,11 @@ export async function waitForRegistration(ctx: StepContext, o: RegistrationWaitO
         return running(f).length === n && f.registered.length === n;
       },
       hint: 'An instance that runs but never registers usually cannot reach ECS (no public IP or NAT), has the wrong ECS_CLUSTER in its user data, or lacks its instance profile; see `ecsctl instances list`.',
+      emulatorHint: EMULATOR_AGENT_HINT,
     });
   } catch (e) {
     if (last && e instanceof WaitTimeoutError)
-      throw new WaitTimeoutError(`${e.message}: ${counts(last)}`, { hint: e.hint });
+      throw new WaitTimeoutError(`${e.message}: ${counts(last)}`, { hint: e.hint, emulatorHint: e.emulatorHint });
     throw e;
   }
 }

@@ -4,7 +4,7 @@
  * backend that answered (the sample app prints its hostname). Every request counts: there are no
  * retries, so a flaky target shows up as a failure instead of being hidden.
  */
-import { missingStep } from '../../errors.js';
+import { missingStep, OperationError } from '../../errors.js';
 import type { State } from '../../state/schema.js';
 import type { Reporter } from '../../ui/reporter.js';
 
@@ -144,6 +144,9 @@ export async function runProbe(deps: ProbeDeps, input: ProbeInput): Promise<Prob
       sample = { n, status: res.status, backend: backendOf(body), ms: deps.now() - started };
     } catch (e) {
       deps.signal?.throwIfAborted();
+      const code = (e as { cause?: { code?: string } })?.cause?.code;
+      // A name that does not resolve fails every request alike: say it once, not twenty times.
+      if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw unresolvable(input.url, code, e);
       sample = { n, error: describeFailure(e, input.timeoutMs), ms: deps.now() - started };
     }
     samples.push(sample);
@@ -155,6 +158,15 @@ export async function runProbe(deps: ProbeDeps, input: ProbeInput): Promise<Prob
     );
   }
   return { url: input.url, ...summarizeProbe(samples, input.minBackends), samples };
+}
+
+function unresolvable(url: string, code: string, cause: unknown): OperationError {
+  return new OperationError(`${new URL(url).hostname} does not resolve (${code}), so nothing was probed`, {
+    cause,
+    hint: "A new load balancer's name can take a few minutes to resolve: try again shortly, or probe an address directly with --url http://HOST:PORT/",
+    emulatorHint:
+      "Emulators' load balancer names never resolve: probe the app directly with --url http://127.0.0.1:PORT/ (for example while `ecsctl image run --network host --port PORT` runs it)",
+  });
 }
 
 function describeFailure(e: unknown, timeoutMs: number): string {

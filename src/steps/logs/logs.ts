@@ -75,6 +75,7 @@ export async function readLogs(
   const seen = new Map<string, number>();
   let count = 0;
   let finishing = false;
+  let saidWaiting = false;
   for (;;) {
     const events = await filterEvents(ctx, source.group, from, streamPrefix);
     for (const e of events) {
@@ -89,6 +90,14 @@ export async function readLogs(
     }
     if (!query.follow || finishing) return { events: count };
     if (query.until && (await query.until())) finishing = true;
+    // `logs --follow` says once that it waits (a silent terminal looks hung); `run` follows
+    // a task to its end and says nothing.
+    if (!saidWaiting && !query.until) {
+      ctx.report.info(
+        `${count === 0 ? 'no log events yet; ' : ''}waiting for new events in ${source.group} (Ctrl-C to stop)`,
+      );
+      saidWaiting = true;
+    }
     let newest = from;
     for (const ts of seen.values()) newest = Math.max(newest, ts);
     from = Math.max(start, newest - FOLLOW_OVERLAP_MS);

@@ -125,6 +125,9 @@ export async function waitForRollout(
       `timed out after ${formatElapsed(timeoutMs)} waiting for service ${ref.service} to finish its rollout: ${last.status.line}${reasonsText(reasons)}`,
       {
         hint: 'ECS keeps trying in the background; watch it with `ecsctl service show`, or rerun with a longer --wait-timeout',
+        // moto starts no task: it reports MOTO_ECS_SERVICE_RUNNING tasks, or none, for every service.
+        emulatorHint:
+          'moto places no tasks: start it with MOTO_ECS_SERVICE_RUNNING set to the --desired-count (bash scripts/playground.sh start sets 4), and keep the scheduler stand-in running for target health',
       },
     );
   }

@@ -13,6 +13,14 @@ export interface ResourceStatus {
   readonly status: string;
   /** Recorded in the state, but AWS no longer has it. */
   readonly drift: boolean;
+  /** The same as fields, for --json readers: AWS's own state word ("ACTIVE", "active", "running"). */
+  readonly state?: string;
+  /** Counts behind the text: running/desired/pending tasks, running/total instances, container instances. */
+  readonly counts?: Readonly<Record<string, number>>;
+  /** Target health: number of targets per state ("healthy", "unhealthy", "initial", …). */
+  readonly health?: Readonly<Record<string, number>>;
+  /** The service's deployment rollout state (IN_PROGRESS, COMPLETED, FAILED). */
+  readonly rollout?: string;
 }
 
 export interface StackStatus {
@@ -53,7 +61,15 @@ const checks: Check[] = [
     const { findActiveCluster } = await import('../cluster/cluster.js');
     const c = await findActiveCluster(ctx.aws.ecs, s.cluster.name);
     return c
-      ? ok('cluster', s.cluster.arn, `${c.status}, ${c.registeredContainerInstancesCount ?? 0} container instance(s)`)
+      ? {
+          ...ok(
+            'cluster',
+            s.cluster.arn,
+            `${c.status}, ${c.registeredContainerInstancesCount ?? 0} container instance(s)`,
+          ),
+          ...(c.status ? { state: c.status } : {}),
+          counts: { containerInstances: c.registeredContainerInstancesCount ?? 0 },
+        }
       : gone('cluster', s.cluster.arn);
   },
   async (ctx, s) => {
@@ -92,7 +108,13 @@ const checks: Check[] = [
     const live = await instancesById(ctx.aws.ec2, s.instances.ids);
     const running = live.filter((i) => i.State?.Name === 'running').length;
     const n = s.instances.ids.length;
-    return { kind: 'instances', id: s.instances.ids.join(', '), status: `${running}/${n} running`, drift: running < n };
+    return {
+      kind: 'instances',
+      id: s.instances.ids.join(', '),
+      status: `${running}/${n} running`,
+      drift: running < n,
+      counts: { running, total: n },
+    };
   },
   async (ctx, s) => {
     if (s.capacity?.mode !== 'asg') return undefined;
@@ -133,7 +155,7 @@ const checks: Check[] = [
       .catch(missingAs(undefined, 'ClientException'));
     const status = td?.taskDefinition?.status;
     return status
-      ? { kind: 'task definition', id: s.taskDefinition.arn, status, drift: status !== 'ACTIVE' }
+      ? { kind: 'task definition', id: s.taskDefinition.arn, status, drift: status !== 'ACTIVE', state: status }
       : gone('task definition', s.taskDefinition.arn);
   },
   async (ctx, s) => {
@@ -144,7 +166,10 @@ const checks: Check[] = [
     if (view.loadBalancer)
       parts.push(
         view.loadBalancer.exists
-          ? ok('load balancer', view.loadBalancer.arn, view.loadBalancer.state ?? 'unknown')
+          ? {
+              ...ok('load balancer', view.loadBalancer.arn, view.loadBalancer.state ?? 'unknown'),
+              ...(view.loadBalancer.state ? { state: view.loadBalancer.state } : {}),
+            }
           : gone('load balancer', view.loadBalancer.arn),
       );
     if (view.listener)
@@ -161,7 +186,7 @@ const checks: Check[] = [
           .join(', ') || 'no targets';
       parts.push(
         view.targetGroup.exists
-          ? ok('target group', view.targetGroup.arn, summary)
+          ? { ...ok('target group', view.targetGroup.arn, summary), health: { ...t } }
           : gone('target group', view.targetGroup.arn),
       );
     }
@@ -174,11 +199,16 @@ const checks: Check[] = [
     const svc = found?.service;
     if (!svc || svc.status === 'INACTIVE') return gone('service', s.service.arn);
     const primary = svc.deployments?.find((d) => d.status === 'PRIMARY');
-    return ok(
-      'service',
-      s.service.arn,
-      `${svc.status}, ${svc.runningCount ?? 0}/${svc.desiredCount ?? 0} running, rollout ${primary?.rolloutState ?? 'unknown'}`,
-    );
+    return {
+      ...ok(
+        'service',
+        s.service.arn,
+        `${svc.status}, ${svc.runningCount ?? 0}/${svc.desiredCount ?? 0} running, rollout ${primary?.rolloutState ?? 'unknown'}`,
+      ),
+      ...(svc.status ? { state: svc.status } : {}),
+      counts: { running: svc.runningCount ?? 0, desired: svc.desiredCount ?? 0, pending: svc.pendingCount ?? 0 },
+      ...(primary?.rolloutState ? { rollout: primary.rolloutState } : {}),
+    };
   },
 ];
 
