@@ -38,17 +38,15 @@ export function closestOptions(flag: string, candidates: readonly string[]): str
 /** Gives every command of the tree the closest-option message for an unknown option. */
 export function suggestClosestOptions(root: Command): void {
   const visit = (cmd: Command) => {
+    // commander calls unknownOption for an unknown option; it is not in its type declarations.
     // commander calls this method for an unknown option; it is not in its type declarations.
-    (cmd as unknown as { unknownOption: (flag: string) => never }).unknownOption = function (
-      this: Command,
-      flag: string,
-    ): never {
+    (cmd as unknown as { unknownOption: (flag: string) => never }).unknownOption = (flag: string): never => {
       const candidates: string[] = [];
-      for (let c: Command | null = this; c; c = c.parent)
+      for (let c: Command | null = cmd; c; c = c.parent)
         for (const o of c.options) if (o.long && !o.hidden) candidates.push(o.long);
       const close = flag.startsWith('--') ? closestOptions(flag, candidates) : [];
       const hint = close.length ? ` (did you mean ${close.join(' or ')}?)` : '';
-      this.error(`error: unknown option '${flag}'${hint}`, { code: 'commander.unknownOption', exitCode: 1 });
+      cmd.error(`error: unknown option '${flag}'${hint}`, { code: 'commander.unknownOption', exitCode: 1 });
     };
     cmd.commands.forEach(visit);
   };
