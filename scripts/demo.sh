@@ -142,11 +142,15 @@ if [ "$ENGINE" = 1 ]; then
 else
   WHAT="No image build (no engine); then"
 fi
+banner "ecsctl up --dry-run --name demo ${UP_IMAGE[*]} --instance-count $INSTANCES --desired-count $DESIRED" \
+  "First the plan: what would be created, in which waves (in parallel), and the aws command each step replaces. Nothing is changed."
+ecsctl up --dry-run --name demo "${UP_IMAGE[@]}" --instance-count "$INSTANCES" --desired-count "$DESIRED"
+
 banner "ecsctl up --name demo ${UP_IMAGE[*]} --instance-count $INSTANCES --desired-count $DESIRED" \
   "$WHAT repository, cluster, $INSTANCES instances, task definition, load balancer, service: the whole walkthrough."
 ecsctl up --name demo "${UP_IMAGE[@]}" --instance-count "$INSTANCES" --desired-count "$DESIRED"
 
-banner "ecsctl status" "Every recorded resource as the stand-in sees it now, with drift and the URL."
+banner "ecsctl status" "Every recorded resource as the stand-in sees it now, with drift and the URL. moto keys load balancer targets by instance, so $DESIRED tasks on $INSTANCES instances show as $INSTANCES healthy targets (AWS shows one per task)."
 ecsctl status
 
 if [ "$ENGINE" = 1 ]; then
