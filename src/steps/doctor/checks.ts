@@ -10,13 +10,11 @@ import {
   DescribeRouteTablesCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
-  paginateDescribeInstances,
   type _InstanceType,
   type RouteTable,
   type Subnet,
 } from '@aws-sdk/client-ec2';
 import { GetRoleCommand } from '@aws-sdk/client-iam';
-import { GetServiceQuotaCommand } from '@aws-sdk/client-service-quotas';
 import type { Clients } from '../../aws/clients.js';
 import { isAwsError } from '../../aws/errors.js';
 
@@ -32,15 +30,15 @@ export interface Check {
   readonly fix?: string;
 }
 
-const ok = (id: string, title: string, detail: string): Check => ({ id, status: 'ok', title, detail });
-const warn = (id: string, title: string, detail: string, fix?: string): Check => ({
+export const ok = (id: string, title: string, detail: string): Check => ({ id, status: 'ok', title, detail });
+export const warn = (id: string, title: string, detail: string, fix?: string): Check => ({
   id,
   status: 'warn',
   title,
   detail,
   ...(fix ? { fix } : {}),
 });
-const fail = (id: string, title: string, detail: string, fix: string): Check => ({
+export const fail = (id: string, title: string, detail: string, fix: string): Check => ({
   id,
   status: 'fail',
   title,
@@ -48,7 +46,7 @@ const fail = (id: string, title: string, detail: string, fix: string): Check => 
   fix,
 });
 
-const why = (e: unknown) =>
+export const why = (e: unknown) =>
   `${(e as { name?: string })?.name ?? 'Error'}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`;
 
 /** Node 22 and newer are supported; 20 works until the AWS SDK drops it (January 2027). */
@@ -262,58 +260,4 @@ export async function checkEcsRole(aws: Clients): Promise<Check> {
       );
     return warn('ecs-role', title, `cannot read it (${why(e)})`, 'Needs iam:GetRole to check; up itself does not.');
   }
-}
-
-/** Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances, counted in vCPUs. */
-export const STANDARD_VCPU_QUOTA = 'L-1216C47A';
-const STANDARD_FAMILY = /^[acdhimrtz]/;
-
-/**
- * Headroom = the quota minus the vCPUs of the region's pending and running standard instances;
- * up needs count × the type's vCPUs of it.
- */
-export async function checkVcpuQuota(
-  aws: Clients,
-  type: string,
-  count: number,
-  facts: InstanceTypeFacts | undefined,
-): Promise<Check> {
-  const title = 'vCPU quota';
-  if (!STANDARD_FAMILY.test(type))
-    return warn('vcpu-quota', title, `${type} is not a standard family; its quota is not checked`);
-  if (!facts) return warn('vcpu-quota', title, 'not checked: the instance type is unknown');
-  const need = count * facts.vcpus;
-  let quota: number | undefined;
-  try {
-    const r = await aws.quotas.send(new GetServiceQuotaCommand({ ServiceCode: 'ec2', QuotaCode: STANDARD_VCPU_QUOTA }));
-    quota = r.Quota?.Value;
-  } catch (e) {
-    return warn(
-      'vcpu-quota',
-      title,
-      `cannot read quota ${STANDARD_VCPU_QUOTA} (${why(e)}); up needs ${need} vCPU`,
-      'Check "Running On-Demand Standard instances" in the Service Quotas console.',
-    );
-  }
-  if (quota === undefined)
-    return warn('vcpu-quota', title, `quota ${STANDARD_VCPU_QUOTA} has no value; up needs ${need} vCPU`);
-  let used = 0;
-  for await (const page of paginateDescribeInstances(
-    { client: aws.ec2 },
-    { Filters: [{ Name: 'instance-state-name', Values: ['pending', 'running'] }] },
-  )) {
-    for (const i of (page.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
-      if (!STANDARD_FAMILY.test(i.InstanceType ?? '')) continue;
-      used += (i.CpuOptions?.CoreCount ?? 1) * (i.CpuOptions?.ThreadsPerCore ?? 1);
-    }
-  }
-  const headroom = quota - used;
-  const detail = `${count} × ${type} need ${need} of ${headroom} vCPU left (quota ${quota}, ${used} in use)`;
-  if (need <= headroom) return ok('vcpu-quota', title, detail);
-  return fail(
-    'vcpu-quota',
-    title,
-    detail,
-    `Request more in Service Quotas (ec2 ${STANDARD_VCPU_QUOTA}), or use fewer or smaller instances (--instance-count, --instance-type).`,
-  );
 }

@@ -12,13 +12,13 @@ import {
   checkNetwork,
   checkNode,
   checkRegion,
-  checkVcpuQuota,
   notChecked,
   readInstanceType,
   type Check,
   type Identity,
   type InstanceTypeFacts,
 } from './checks.js';
+import { checkVcpuQuota } from './quota.js';
 
 export interface DoctorInput {
   readonly region: string;
