@@ -129,14 +129,18 @@ const checks: Check[] = [
             id: g.name,
             status: `desired ${g.desired}, ${g.inService} in service (min ${g.min}, max ${g.max})`,
             drift: (g.inService ?? 0) < (g.min ?? 0),
+            counts: { desired: g.desired ?? 0, inService: g.inService ?? 0, min: g.min ?? 0, max: g.max ?? 0 },
           }
         : gone('auto scaling group', g.name),
       p.exists
-        ? ok(
-            'capacity provider',
-            p.name,
-            `${p.updateStatus ?? p.status}, target ${p.targetCapacity}%, termination protection ${p.managedTerminationProtection}`,
-          )
+        ? {
+            ...ok(
+              'capacity provider',
+              p.name,
+              `${p.updateStatus ?? p.status}, target ${p.targetCapacity}%, termination protection ${p.managedTerminationProtection}`,
+            ),
+            ...((p.updateStatus ?? p.status) ? { state: p.updateStatus ?? p.status } : {}),
+          }
         : gone('capacity provider', p.name),
     ];
   },

@@ -1,5 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+import {
+  DescribeTargetGroupAttributesCommand,
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeRepositoriesCommand } from '@aws-sdk/client-ecr';
 import { DescribeClustersCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { renderStatus, stackStatus } from '../../../../src/steps/status/status.js';
@@ -9,6 +14,7 @@ import { awsError, awsMock, resetAwsMocks, testContext } from '../../helpers/con
 const CLUSTER_ARN = 'arn:aws:ecs:us-east-1:123456789012:cluster/web';
 const TD_ARN = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:3';
 const SERVICE_ARN = 'arn:aws:ecs:us-east-1:123456789012:service/web/web';
+const TG_ARN = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/0123456789abcdef';
 
 beforeEach(resetAwsMocks);
 
@@ -49,12 +55,68 @@ describe('stackStatus', () => {
     } as never);
     const st = await stackStatus(ctx);
     expect(st.resources).toEqual([
-      { kind: 'cluster', id: CLUSTER_ARN, status: 'ACTIVE, 2 container instance(s)', drift: false },
+      {
+        kind: 'cluster',
+        id: CLUSTER_ARN,
+        status: 'ACTIVE, 2 container instance(s)',
+        drift: false,
+        state: 'ACTIVE',
+        counts: { containerInstances: 2 },
+      },
       { kind: 'task definition', id: TD_ARN, status: 'missing', drift: true },
-      { kind: 'service', id: SERVICE_ARN, status: 'ACTIVE, 10/10 running, rollout COMPLETED', drift: false },
+      {
+        kind: 'service',
+        id: SERVICE_ARN,
+        status: 'ACTIVE, 10/10 running, rollout COMPLETED',
+        drift: false,
+        state: 'ACTIVE',
+        counts: { running: 10, desired: 10, pending: 0 },
+        rollout: 'COMPLETED',
+      },
     ]);
     expect(st.drift).toBe(1);
     expect(renderStatus(st)).toMatch(/1 resource\(s\) recorded but missing or degraded: run `ecsctl up` to converge$/);
+  });
+
+  it('gives --json readers the counts and target health as fields beside the text', async () => {
+    awsMock.ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [
+        {
+          Instances: [
+            { InstanceId: 'i-1', State: { Name: 'running' } },
+            { InstanceId: 'i-2', State: { Name: 'pending' } },
+          ],
+        },
+      ],
+    });
+    awsMock.elb.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [{ TargetGroupArn: TG_ARN }] });
+    awsMock.elb.on(DescribeTargetGroupAttributesCommand).resolves({ Attributes: [] });
+    awsMock.elb.on(DescribeTargetHealthCommand).resolves({
+      TargetHealthDescriptions: [
+        { TargetHealth: { State: 'healthy' } },
+        { TargetHealth: { State: 'healthy' } },
+        { TargetHealth: { State: 'unhealthy' } },
+      ],
+    });
+    const { ctx } = testContext({
+      instances: { ids: ['i-1', 'i-2'] },
+      targetGroup: { name: 'web-tg', arn: TG_ARN },
+    } as never);
+    const st = await stackStatus(ctx);
+    expect(st.resources).toContainEqual({
+      kind: 'instances',
+      id: 'i-1, i-2',
+      status: '1/2 running',
+      drift: true,
+      counts: { running: 1, total: 2 },
+    });
+    expect(st.resources).toContainEqual({
+      kind: 'target group',
+      id: TG_ARN,
+      status: '2 healthy, 1 unhealthy',
+      drift: false,
+      health: { healthy: 2, unhealthy: 1 },
+    });
   });
 
   it('names a security group that is gone and keeps the one that exists', async () => {
