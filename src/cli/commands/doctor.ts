@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { OperationError } from '../../errors.js';
+import type { DoctorReport } from '../../steps/doctor/doctor.js';
 import * as v from '../../util/validate.js';
 import { examples, globalsOf, parser, runCommand } from './common.js';
 
@@ -43,16 +44,16 @@ ${examples('doctor --region eu-west-1', 'doctor --instance-type t4g.small --inst
         const { UP_DEFAULTS } = await import('../../orchestrate/settings.js');
         const instanceType = opts.instanceType ?? UP_DEFAULTS.instanceType;
         const instanceCount = opts.instanceCount ?? UP_DEFAULTS.instanceCount;
+        const doctor = await import('../../steps/doctor/doctor.js');
+        let report: DoctorReport | undefined;
         await runCommand(globals, {
           command: 'doctor',
           services: ['sts', 'ec2', 'iam', 'quotas'],
           mutates: false,
           stackOptional: true,
-          streamsOutput: true,
           run: async (ctx, g) => {
-            const { runDoctor, renderDoctor } = await import('../../steps/doctor/doctor.js');
             const { probeEngine } = await import('../../docker/probe.js');
-            const report = await runDoctor(ctx.aws, {
+            return (report = await doctor.runDoctor(ctx.aws, {
               region: ctx.state.current.region,
               ...(g.endpoint ? { endpoint: g.endpoint } : {}),
               instanceType,
@@ -60,14 +61,15 @@ ${examples('doctor --region eu-west-1', 'doctor --instance-type t4g.small --inst
               ...(opts.vpc ? { vpcId: opts.vpc } : {}),
               engine: async () => (opts.image ? 'not-needed' : probeEngine()),
               nodeVersion: process.version,
-            });
-            process.stdout.write(`${g.json ? JSON.stringify(report, null, 2) : renderDoctor(report)}\n`);
-            if (!report.ok) {
-              const failed = report.checks.filter((c) => c.status === 'fail').map((c) => c.id);
-              throw new OperationError(`doctor found ${failed.length} problem(s): ${failed.join(', ')}`);
-            }
+            }));
           },
+          // The runner prints the report (or its JSON); the exit code comes after, as lb probe's does.
+          render: doctor.renderDoctor,
         });
+        if (report && !report.ok) {
+          const failed = report.checks.filter((c) => c.status === 'fail').map((c) => c.id);
+          throw new OperationError(`doctor found ${failed.length} problem(s): ${failed.join(', ')}`);
+        }
       },
     );
 }
