@@ -32,6 +32,9 @@ const ecsctl = (args: readonly string[], o: CliOptions) =>
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ecsctl-e2e-package-'));
+  // moto and the stand-ins start while npm packs and installs: on a loaded machine (CI runs two e2e
+  // files at once on two cores) starting them inside the up/down case left it too little of its time.
+  const starting = startUpWorld().then((w) => (world = w));
   const packed = await run('npm', ['pack', '--pack-destination', dir, '--json', '--loglevel', 'error'], {
     cwd: ROOT,
     maxBuffer: 16 << 20,
@@ -45,6 +48,7 @@ beforeAll(async () => {
     env: { ...process.env, npm_config_cache: join(dir, 'npm-cache') }, // an empty cache: nothing to borrow
   });
   installMs = Date.now() - started;
+  await starting;
 }, 180_000);
 
 afterAll(async () => {
@@ -103,15 +107,21 @@ describe('the installed ecsctl', () => {
     expect(r.stdout).toContain('plan for stack web in us-east-1');
   });
 
-  it('brings a stack up on moto and takes it down again', async () => {
-    world = await startUpWorld();
-    const o: CliOptions = { cwd: await mkdtemp(join(dir, 'stack-')), endpoint: world.moto.endpoint, env: FAST };
+  // Its own bound: up and down are two full runs of the installed CLI against moto (about 8 s on an
+  // idle machine; the default 120 s per case was too little when the machine was loaded).
+  it('brings a stack up on moto and takes it down again', { timeout: 300_000 }, async () => {
+    const o: CliOptions = {
+      cwd: await mkdtemp(join(dir, 'stack-')),
+      endpoint: world!.moto.endpoint,
+      env: FAST,
+      timeoutMs: 140_000,
+    };
     const up = await ecsctl(['up', '--name', 'pkg', '--image', IMAGE, '--desired-count', '10', '--json'], o);
+    expect(up.code, up.stderr).toBe(0);
     expect(up.stderr.split('\n').filter((l) => /^error/.test(l))).toEqual([]);
-    expect(up.code).toBe(0);
     expect(JSON.parse(up.stdout).url).toBe('http://pkg-lb-1.us-east-1.elb.amazonaws.com/');
     const down = await ecsctl(['down', '--yes', '--json'], o);
-    expect(down.code).toBe(0);
+    expect(down.code, down.stderr).toBe(0);
     const state = JSON.parse(await readFile(join(o.cwd, 'ecsctl.state.json'), 'utf8')) as unknown;
     expect(state).toEqual({ version: 1, name: 'pkg', region: 'us-east-1' });
   });
