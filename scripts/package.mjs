@@ -84,6 +84,24 @@ writeFileSync(
     .join(`\n${'-'.repeat(72)}\n\n`),
 );
 
+// `--help` and `--version` must stay as fast as the developer build's: no AWS SDK client, no Docker
+// client and no spinner in what bin.js loads before a command runs (only through `await import`).
+const eager = new Set();
+const visit = (file) => {
+  if (eager.has(file)) return;
+  eager.add(file);
+  for (const i of result.metafile.outputs[file]?.imports ?? []) if (i.kind === 'import-statement') visit(i.path);
+};
+visit('pkg/bin.js');
+const heavy = new Set(
+  [...eager].flatMap((file) =>
+    Object.keys(result.metafile.outputs[file]?.inputs ?? {}).flatMap(
+      (i) => /node_modules\/(@aws-sdk\/client-[^/]+|dockerode|ora)\//.exec(i)?.[1] ?? [],
+    ),
+  ),
+);
+if (heavy.size > 0) throw new Error(`bin.js loads these before any command runs: ${[...heavy].join(', ')}`);
+
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
 if (!existsSync(join(out, 'bin.js'))) throw new Error('pkg/bin.js was not written');
 process.stderr.write(
