@@ -19,36 +19,46 @@ function distance(a: string, b: string): number {
   return row[b.length]!;
 }
 
-/** Long flags a user may have meant: a typo of one (≤ 2 edits), or one with the typed word in it. */
+/**
+ * Long flags a user may have meant: typos of one (≤ 2 edits) when there are any; otherwise those
+ * sharing a word with what was typed (--count → --desired-count; --instance-typ on a command whose
+ * flag is --type → --type). At most three.
+ */
 export function closestOptions(flag: string, candidates: readonly string[]): string[] {
   const word = flag.replace(/^--(no-)?/, '').split('=')[0]!;
   if (word.length < 2) return [];
-  const scored = candidates
-    .map((c) => {
-      const name = c.replace(/^--(no-)?/, '');
-      const d = distance(word, name);
-      const part = name.split('-').some((p) => p === word || (word.length >= 4 && p.startsWith(word)));
-      return { c, score: d <= Math.min(2, Math.floor(name.length / 3)) ? d : part ? 3 : Infinity };
-    })
-    .filter((s) => s.score !== Infinity)
-    .sort((a, b) => a.score - b.score || a.c.localeCompare(b.c));
-  return [...new Set(scored.map((s) => s.c))].slice(0, 3);
+  const typed = word.split('-').filter((w) => w.length >= 3);
+  const names = [...new Set(candidates)].map((c) => ({ c, name: c.replace(/^--(no-)?/, '') }));
+  const typos = names
+    .map((n) => ({ ...n, d: distance(word, n.name) }))
+    .filter((n) => n.d <= Math.min(2, Math.floor(n.name.length / 3)))
+    .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c));
+  if (typos.length > 0) return typos.slice(0, 3).map((n) => n.c);
+  return names
+    .filter((n) => n.name.split('-').some((p) => typed.some((w) => p === w || p.startsWith(w))))
+    .map((n) => n.c)
+    .sort()
+    .slice(0, 3);
 }
 
 /** Gives every command of the tree the closest-option message for an unknown option. */
 export function suggestClosestOptions(root: Command): void {
   const visit = (cmd: Command) => {
-    // commander calls unknownOption for an unknown option; it is not in its type declarations.
     // commander calls this method for an unknown option; it is not in its type declarations.
     (cmd as unknown as { unknownOption: (flag: string) => never }).unknownOption = (flag: string): never => {
       const candidates: string[] = [];
       for (let c: Command | null = cmd; c; c = c.parent)
         for (const o of c.options) if (o.long && !o.hidden) candidates.push(o.long);
       const close = flag.startsWith('--') ? closestOptions(flag, candidates) : [];
-      const hint = close.length ? ` (did you mean ${close.join(' or ')}?)` : '';
+      const hint = close.length ? ` (did you mean ${orList(close)}?)` : '';
       cmd.error(`error: unknown option '${flag}'${hint}`, { code: 'commander.unknownOption', exitCode: 1 });
     };
     cmd.commands.forEach(visit);
   };
   visit(root);
+}
+
+/** "a", "a or b", "a, b or c". */
+function orList(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
 }
