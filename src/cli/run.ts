@@ -149,7 +149,9 @@ export async function runCommand<R>(
     const controller = new AbortController();
     const onSigint = () => {
       if (controller.signal.aborted) process.exit(130); // Second Ctrl-C: stop now.
-      term.line('\ninterrupted: finishing calls in flight and recording them (Ctrl-C again to stop at once)');
+      // A read-only command (`logs --follow`, `status`) has nothing to finish or record: it just ends.
+      if (spec.mutates)
+        term.line('\ninterrupted: finishing calls in flight and recording them (Ctrl-C again to stop at once)');
       controller.abort(new InterruptedError('interrupted'));
     };
     process.on('SIGINT', onSigint);

@@ -184,7 +184,7 @@ describe('ecsctl logs', () => {
     expect(proxy.calls.length).toBe(before);
   });
 
-  it('follows new events every 2 s until Ctrl-C, then exits 130', async () => {
+  it('follows new events every 2 s, says once that it waits, and ends quietly with exit 130 on Ctrl-C', async () => {
     const child = spawnCli(['logs', '--follow'], opts);
     const done = collect(child);
     let out = '';
@@ -203,6 +203,8 @@ describe('ecsctl logs', () => {
     child.kill('SIGINT');
     const r = await done;
     expect(r.code).toBe(130);
+    // Ctrl-C is how --follow ends: no "error: interrupted", no "finishing calls in flight".
+    expect(r.stderr.trim().split('\n')).toEqual(['waiting for new events in /ecs/web (Ctrl-C to stop)']);
     // Every event once, the new one last.
     expect(r.stdout.trim().split('\n')).toEqual([
       '3f2a9c1d | listening on :8080',
