@@ -43,7 +43,9 @@ describe('an unknown option', () => {
   it("names a subcommand's own spelling of up's flag", async () => {
     const r = await cli('instances', 'create', '--instance-type', 't3.small');
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("error: unknown option '--instance-type' (did you mean --max-instances or --type?) (try --help)\n");
+    expect(r.stderr).toBe(
+      "error: unknown option '--instance-type' (did you mean --max-instances or --type?) (try --help)\n",
+    );
   });
 
   it('says nothing more when no flag is close', async () => {
