@@ -88,7 +88,7 @@ stop() {
   done
   [ -d "$DIR/engine" ] && ENGINE_DIR=$DIR/engine bash "$ROOT/scripts/engine-down.sh" 2>&1 | sed 's/^/  /' >&2
   rm -rf "$DIR"
-  say "stopped; unset the variables with: unset AWS_ENDPOINT_URL DOCKER_HOST ECSCTL_REGISTRY AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY"
+  say "stopped; clear your shell with: unset AWS_ENDPOINT_URL DOCKER_HOST ECSCTL_REGISTRY AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION; unalias ecsctl 2>/dev/null"
 }
 
 case "${1:-}" in

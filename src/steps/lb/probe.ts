@@ -164,8 +164,9 @@ function unresolvable(url: string, code: string, cause: unknown): OperationError
   return new OperationError(`${new URL(url).hostname} does not resolve (${code}), so nothing was probed`, {
     cause,
     hint: "A new load balancer's name can take a few minutes to resolve: try again shortly, or probe an address directly with --url http://HOST:PORT/",
+    // The playground runs no containers, so there is nothing behind its load balancer to reach.
     emulatorHint:
-      "Emulators' load balancer names never resolve: probe the app directly with --url http://127.0.0.1:PORT/ (for example while `ecsctl image run --network host --port PORT` runs it)",
+      "Emulators' load balancer names never resolve and nothing runs behind them: probe a server you run with --url http://127.0.0.1:PORT/ (on AWS, lb probe needs no --url)",
   });
 }
 
