@@ -66,7 +66,7 @@ export function registerImage(program: Command): void {
     )
     .addHelpText(
       'after',
-      `${TAG_RULE}\n${examples('image build', 'image build --context fixtures/app --dockerfile Dockerfile.scratch --tag v0.1')}`,
+      `${TAG_RULE}\nfixtures/app/Dockerfile.scratch needs a static busybox in fixtures/app first (fixtures/app/README.md;\nbash scripts/playground.sh start copies it).\n${examples('image build', 'image build --context fixtures/app --dockerfile Dockerfile.scratch --tag v0.1')}`,
     )
     .action(async (opts: BuildOptions, cmd: Command) => {
       const { readContext } = await import('../../docker/context.js');
