@@ -4,12 +4,14 @@
  */
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import type { ACMClient } from '@aws-sdk/client-acm';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { IAMClient } from '@aws-sdk/client-iam';
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
@@ -42,6 +44,9 @@ export interface Clients {
   readonly sts: STSClient;
   /** `doctor` only: the vCPU quota. */
   readonly quotas: ServiceQuotasClient;
+  /** --domain only: the certificate and the records in the user's hosted zone. */
+  readonly acm: ACMClient;
+  readonly route53: Route53Client;
 }
 export type ServiceName = keyof Clients;
 export const ALL_SERVICES: readonly ServiceName[] = [
@@ -56,6 +61,8 @@ export const ALL_SERVICES: readonly ServiceName[] = [
   'autoscaling',
   'sts',
   'quotas',
+  'acm',
+  'route53',
 ];
 
 const loaders: { [K in ServiceName]: () => Promise<new (config: object) => Clients[K]> } = {
@@ -70,6 +77,8 @@ const loaders: { [K in ServiceName]: () => Promise<new (config: object) => Clien
   appscaling: async () => (await import('@aws-sdk/client-application-auto-scaling')).ApplicationAutoScalingClient,
   sts: async () => (await import('@aws-sdk/client-sts')).STSClient,
   quotas: async () => (await import('@aws-sdk/client-service-quotas')).ServiceQuotasClient,
+  acm: async () => (await import('@aws-sdk/client-acm')).ACMClient,
+  route53: async () => (await import('@aws-sdk/client-route-53')).Route53Client,
 };
 
 export interface LoadingClients {

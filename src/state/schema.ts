@@ -127,6 +127,15 @@ export const StateSchema = z.looseObject({
   executionRole: z.looseObject({ roleName: id, arn: id }).optional(),
   /** The latest one-off task `ecsctl run` started (its ARN, recorded the moment RunTask returns). */
   lastRun: z.looseObject({ taskArn: id }).optional(),
+  /** --domain: the name and the public hosted zone it lives in (discovered or given; never created). */
+  domain: z.looseObject({ fqdn: id, hostedZoneId: id, zoneName: id }).optional(),
+  /** The HTTPS certificate: `requested` when ecsctl asked ACM for it (tagged, deleted by down); else brought. */
+  certificate: z.looseObject({ arn: id, requested: z.boolean() }).optional(),
+  /** ACM's validation CNAME, recorded only when ecsctl writes it into the zone (so only then deleted). */
+  validationRecord: z.looseObject({ hostedZoneId: id, name: id, value: id }).optional(),
+  /** The alias A record <fqdn> → the load balancer (its DNS name), recorded only when ecsctl writes it. */
+  aliasRecord: z.looseObject({ hostedZoneId: id, name: id, target: id }).optional(),
+  httpsListener: z.looseObject({ arn: id, port: z.number().int() }).optional(),
 });
 
 export type State = z.infer<typeof StateSchema>;
@@ -163,4 +172,9 @@ export const RESOURCE_KEYS = [
   'service',
   'autoScaling',
   'executionRole',
+  'domain',
+  'certificate',
+  'validationRecord',
+  'aliasRecord',
+  'httpsListener',
 ] as const satisfies readonly (keyof State)[];

@@ -20,6 +20,17 @@ import {
 import { ensureNetwork, subnetsForLoadBalancer } from '../network/network.js';
 import type { ConvergeOutcome } from '../outcome.js';
 import { LB_DEFAULTS } from '../../settings/defaults.js';
+import { waitForCertificateIssued } from './certificate.js';
+import type { DomainSettings } from './domain-input.js';
+import {
+  assertSameDomain,
+  deleteDomainBack,
+  deleteDomainFront,
+  ensureAlias,
+  ensureHttpsFront,
+  prepareDomain,
+  requestCertificate,
+} from './domain.js';
 import { urlOf } from './probe.js';
 import { deleteLbSecurityGroupIfUnused, ensureLbSecurityGroup, type GroupRecord } from '../network/security-groups.js';
 import {
@@ -41,6 +52,10 @@ export interface LbCreateInput extends Omit<TargetGroupSettings, 'port'> {
   readonly subnetIds?: readonly string[];
   readonly wait: boolean;
   readonly waitTimeoutMs: number;
+  /** --domain (with --hosted-zone-id, --certificate-arn): HTTPS on 443, the HTTP port redirecting, an alias record. */
+  readonly domain?: DomainSettings;
+  /** Bound on the wait for ACM to issue the certificate (exit 4). */
+  readonly certificateTimeoutMs?: number;
 }
 
 export interface LbCreateResult {
@@ -56,6 +71,12 @@ export interface LbCreateResult {
   };
   readonly listener: ListenerRecord & { readonly outcome: ConvergeOutcome; readonly changed: string[] };
   readonly url: string;
+  readonly https?: {
+    readonly domain: string;
+    readonly certificate: string;
+    readonly front: string;
+    readonly alias: string;
+  };
 }
 
 /**
@@ -64,7 +85,13 @@ export interface LbCreateResult {
  * active. A rerun creates nothing and makes no mutating call when everything matches.
  */
 export async function createLb(ctx: StepContext, input: LbCreateInput): Promise<LbCreateResult> {
+  if (input.domain) assertSameDomain(ctx, input.domain);
   await refuseForeign(ctx);
+  // The hosted zone is found and the name checked before anything is created; the certificate is
+  // requested next, so ACM validates while the load balancer is made.
+  const domain = input.domain;
+  const certWait = { timeoutMs: input.certificateTimeoutMs };
+  const cert = domain ? (await prepareDomain(ctx, domain), await requestCertificate(ctx, domain, certWait)) : undefined;
   const network = await ensureNetwork(ctx, { vpcId: input.vpcId, subnetIds: input.subnetIds });
   const subnets = subnetsForLoadBalancer(network, { internal: input.internal }); // exit 2 with a hint when fewer than two AZs
   const sg = await ensureLbSecurityGroup(ctx, { listenerPort: input.listenerPort, ingressCidr: input.ingressCidr });
@@ -88,8 +115,19 @@ export async function createLb(ctx: StepContext, input: LbCreateInput): Promise<
     loadBalancerArn: lb.loadBalancer.arn,
     targetGroupArn: tg.targetGroup.arn,
     port: input.listenerPort,
+    // A stack already serving HTTPS keeps its redirect; the first run forwards until HTTPS exists.
+    redirectToHttps: Boolean(domain && ctx.state.current.httpsListener),
   });
   ctx.report.info(`listener HTTP:${input.listenerPort} → ${tg.targetGroup.name}: ${listener.outcome}`);
+
+  let https: LbCreateResult['https'];
+  if (domain && cert) {
+    if (cert.record) await waitForCertificateIssued(ctx, cert.arn, cert.record, certWait);
+    const front = await ensureHttpsFront(ctx, { listenerPort: input.listenerPort, ingressCidr: input.ingressCidr });
+    const alias = await ensureAlias(ctx);
+    https = { domain: domain.fqdn, certificate: cert.arn, front: front.outcome, alias };
+    ctx.report.info(`https://${domain.fqdn}/: ${front.outcome}; alias ${alias}`);
+  }
 
   let state = lb.state;
   if (input.wait && state !== 'active')
@@ -103,7 +141,8 @@ export async function createLb(ctx: StepContext, input: LbCreateInput): Promise<
     targetGroup: { ...tg.targetGroup, outcome: tg.outcome, changed: tg.changed },
     loadBalancer: { ...lb.loadBalancer, outcome: lb.outcome, changed: lb.changed, state },
     listener: { ...listener.listener, outcome: listener.outcome, changed: listener.changed },
-    url: urlOf(lb.loadBalancer.dnsName, input.listenerPort),
+    url: domain ? `https://${domain.fqdn}/` : urlOf(lb.loadBalancer.dnsName, input.listenerPort),
+    ...(https ? { https } : {}),
   };
 }
 
@@ -142,6 +181,8 @@ export interface LbDeleteResult {
   readonly loadBalancer: 'deleted' | 'absent';
   readonly targetGroup: 'deleted' | 'absent';
   readonly securityGroup: 'deleted' | 'absent' | 'kept';
+  /** Only when the stack had a domain: what became of the alias, HTTPS listener, certificate and validation record. */
+  readonly domain?: { alias: string; httpsListener: string; certificate: string; validationRecord: string };
 }
 
 /**
@@ -157,11 +198,14 @@ export async function deleteLb(ctx: StepContext, o: LbDeleteOptions = {}): Promi
       hint: 'Run `ecsctl service delete` first, or `ecsctl down` to remove the whole stack.',
     });
   }
+  const front = await deleteDomainFront(ctx);
   const listener = await deleteListener(ctx);
   const loadBalancer = await deleteLoadBalancer(ctx, { timeoutMs: o.timeoutMs });
+  const back = await deleteDomainBack(ctx, { timeoutMs: o.timeoutMs });
   const targetGroup = await deleteTargetGroup(ctx, { timeoutMs: o.timeoutMs });
   const securityGroup = await deleteLbSecurityGroupIfUnused(ctx, { timeoutMs: o.timeoutMs });
   if (securityGroup === 'kept')
     ctx.report.info("security group kept: the instances' security group still references it");
-  return { listener, loadBalancer, targetGroup, securityGroup };
+  const domain = Object.values({ ...front, ...back }).some((x) => x !== 'absent') ? { ...front, ...back } : undefined;
+  return { listener, loadBalancer, targetGroup, securityGroup, ...(domain ? { domain } : {}) };
 }

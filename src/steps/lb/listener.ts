@@ -18,6 +18,7 @@ import { assertOwned, hasStackTag, keyValueTags } from '../../aws/tags.js';
 import { stackOf, type StepContext } from '../context.js';
 import { elbTags, NOT_FOUND } from './elb-tags.js';
 import type { ConvergeOutcome } from '../outcome.js';
+import { isRedirectToHttps, REDIRECT_TO_HTTPS } from './redirect.js';
 
 export type ListenerRecord = { readonly arn: string; readonly port: number };
 
@@ -25,6 +26,8 @@ export interface ListenerSettings {
   readonly loadBalancerArn: string;
   readonly targetGroupArn: string;
   readonly port: number;
+  /** --domain, once the HTTPS listener exists: answer with a 301 to HTTPS instead of forwarding. */
+  readonly redirectToHttps?: boolean;
 }
 
 export interface ListenerResult {
@@ -55,7 +58,11 @@ export async function ensureListener(ctx: StepContext, s: ListenerSettings): Pro
   const what = `listener on port ${s.port}`;
   const listeners = await describeListeners(elb, s.loadBalancerArn);
   const found = listeners.find((l) => l.Port === s.port);
-  const defaultActions: Action[] = [{ Type: 'forward', TargetGroupArn: s.targetGroupArn }];
+  const defaultActions: Action[] = s.redirectToHttps
+    ? [REDIRECT_TO_HTTPS]
+    : [{ Type: 'forward', TargetGroupArn: s.targetGroupArn }];
+  const actionMatches = (actions: Action[] | undefined) =>
+    s.redirectToHttps ? isRedirectToHttps(actions) : forwardTarget(actions) === s.targetGroupArn;
   let outcome: ConvergeOutcome;
   let arn: string;
   const changed: string[] = [];
@@ -63,7 +70,7 @@ export async function ensureListener(ctx: StepContext, s: ListenerSettings): Pro
     arn = found.ListenerArn!;
     assertOwned('listener', `${what} (${arn})`, await elbTags(elb, arn, what), stack);
     if (found.Protocol !== 'HTTP') changed.push('Protocol');
-    if (forwardTarget(found.DefaultActions) !== s.targetGroupArn) changed.push('DefaultActions');
+    if (!actionMatches(found.DefaultActions)) changed.push('DefaultActions');
     if (changed.length > 0) {
       try {
         await elb.send(

@@ -5,6 +5,7 @@
  * retries, so a flaky target shows up as a failure instead of being hidden.
  */
 import { missingStep, OperationError } from '../../errors.js';
+import { httpGet } from './http-get.js';
 import type { State } from '../../state/schema.js';
 import type { Reporter } from '../../ui/reporter.js';
 
@@ -102,9 +103,13 @@ export function urlOf(dnsName: string, port: number): string {
   return `http://${dnsName}${port === 80 ? '' : `:${port}`}`;
 }
 
-/** http://<recorded DNS name>[:<listener port>]<path>, or a usage error when no LB is recorded. */
+/**
+ * https://<domain><path> once the stack serves HTTPS at its domain, else
+ * http://<recorded DNS name>[:<listener port>]<path>; a usage error when no LB is recorded.
+ */
 export function probeUrlFromState(state: State, path: string): string {
   if (!state.loadBalancer?.dnsName) throw missingStep('load balancer', 'lb create');
+  if (state.domain && state.httpsListener) return `https://${state.domain.fqdn}${path}`;
   return `${urlOf(state.loadBalancer.dnsName, state.listener?.port ?? 80)}${path}`;
 }
 
@@ -113,6 +118,8 @@ export interface ProbeInput {
   readonly requests: number;
   readonly timeoutMs: number;
   readonly minBackends: number;
+  /** PEM CA certificate(s) to trust for https:// besides the system's roots (--ca-file). */
+  readonly ca?: string;
 }
 
 export interface ProbeDeps {
@@ -120,14 +127,14 @@ export interface ProbeDeps {
   readonly now: () => number;
   /** SIGINT: stop between requests. */
   readonly signal?: AbortSignal;
-  readonly fetch?: typeof fetch;
+  readonly get?: typeof httpGet;
 }
 
 export type ProbeResult = ProbeSummary & { readonly url: string; readonly samples: ProbeSample[] };
 
 /** Sends the requests one after another, narrating each on stderr, and summarizes them. */
 export async function runProbe(deps: ProbeDeps, input: ProbeInput): Promise<ProbeResult> {
-  const doFetch = deps.fetch ?? fetch;
+  const get = deps.get ?? httpGet;
   const samples: ProbeSample[] = [];
   const width = String(input.requests).length;
   for (let n = 1; n <= input.requests; n++) {
@@ -135,16 +142,18 @@ export async function runProbe(deps: ProbeDeps, input: ProbeInput): Promise<Prob
     const started = deps.now();
     let sample: ProbeSample;
     try {
-      const timeout = AbortSignal.timeout(input.timeoutMs);
-      // AbortSignal.any arrived in Node 20.3; without it Ctrl-C is still checked between requests.
-      const signal =
-        deps.signal && typeof AbortSignal.any === 'function' ? AbortSignal.any([timeout, deps.signal]) : timeout;
-      const res = await doFetch(input.url, { signal, redirect: 'manual', headers: { 'user-agent': 'ecsctl-probe' } });
-      const body = await res.text();
-      sample = { n, status: res.status, backend: backendOf(body), ms: deps.now() - started };
+      // Redirects are not followed: a 301 is the answer being probed (HTTP → HTTPS on a --domain stack).
+      const res = await get(input.url, {
+        timeoutMs: input.timeoutMs,
+        signal: deps.signal,
+        ...(input.ca ? { ca: input.ca } : {}),
+        headers: { 'user-agent': 'ecsctl-probe' },
+      });
+      sample = { n, status: res.status, backend: backendOf(res.body), ms: deps.now() - started };
     } catch (e) {
       deps.signal?.throwIfAborted();
-      const code = (e as { cause?: { code?: string } })?.cause?.code;
+      // node:http puts the code on the error itself (fetch, on its cause).
+      const code = (e as { code?: string })?.code ?? (e as { cause?: { code?: string } })?.cause?.code;
       // A name that does not resolve fails every request alike: say it once, not twenty times.
       if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw unresolvable(input.url, code, e);
       sample = { n, error: describeFailure(e, input.timeoutMs), ms: deps.now() - started };
@@ -173,8 +182,9 @@ function unresolvable(url: string, code: string, cause: unknown): OperationError
 function describeFailure(e: unknown, timeoutMs: number): string {
   const name = (e as { name?: string })?.name;
   if (name === 'TimeoutError') return `timeout after ${timeoutMs / 1000}s`;
+  const code = (e as { code?: string })?.code;
   const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
-  return cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
+  return code ?? cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
 }
 
 /** The stdout table: one row per distinct backend with its count, then the verdict. */

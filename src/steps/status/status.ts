@@ -2,6 +2,7 @@
  * `ecsctl status`: every recorded resource as AWS sees it now, read in parallel, with drift
  * (recorded but gone) called out. Read-only; reuses the step modules' finders.
  */
+import { stackUrl } from '../lb/domain-input.js';
 import { asOperationError, isAwsError } from '../../aws/errors.js';
 import type { State } from '../../state/schema.js';
 import type { StepContext } from '../context.js';
@@ -220,9 +221,7 @@ export async function stackStatus(ctx: StepContext): Promise<StackStatus> {
   const s = ctx.state.current;
   const results = await Promise.all(checks.map((check) => check(ctx, s)));
   const resources = results.flatMap((r) => (r === undefined ? [] : r));
-  const url = s.loadBalancer
-    ? `http://${s.loadBalancer.dnsName}${s.listener && s.listener.port !== 80 ? `:${s.listener.port}` : ''}/`
-    : undefined;
+  const url = stackUrl(s, s.listener?.port);
   return {
     stack: s.name,
     region: s.region,

@@ -6,6 +6,8 @@
 import { mockClient } from 'aws-sdk-client-mock';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { ACMClient } from '@aws-sdk/client-acm';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECRClient } from '@aws-sdk/client-ecr';
@@ -38,6 +40,8 @@ export const awsMock = {
   appscaling: mockClient(ApplicationAutoScalingClient),
   sts: mockClient(STSClient),
   quotas: mockClient(ServiceQuotasClient),
+  acm: mockClient(ACMClient),
+  route53: mockClient(Route53Client),
 };
 
 export function resetAwsMocks(): void {
@@ -58,6 +62,8 @@ export function testClients(): Clients {
     appscaling: new ApplicationAutoScalingClient(config),
     sts: new STSClient(config),
     quotas: new ServiceQuotasClient(config),
+    acm: new ACMClient(config),
+    route53: new Route53Client(config),
   };
 }
 
