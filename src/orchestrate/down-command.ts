@@ -41,6 +41,8 @@ export async function runDown(ctx: StepContext, progress: ProgressView, d: DownS
   // forget both with the rest (the image stays recorded only while its repository is kept).
   const forget = {
     ...(ctx.state.current.network ? { network: undefined } : {}),
+    // The hosted zone is the user's: it was only found, never created, so it is only forgotten.
+    ...(ctx.state.current.domain ? { domain: undefined } : {}),
     ...(!d.keepRepo && ctx.state.current.image ? { image: undefined } : {}),
   };
   if (Object.keys(forget).length > 0) await ctx.state.record(forget);

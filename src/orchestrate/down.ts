@@ -14,8 +14,9 @@
  *                         ├─ containerInstances ─┬─ instances (terminate) ─┴─┬─ instanceSg ─┐
  *                         │                      └─ cluster                  └─ iam          │
  *                         ├─ taskdef ─ executionRole, logGroup                                │
- *   loadBalancer ─────────┴─ targetGroup                                                      │
- *        └─ lbInterfaces (released) ─────────────────────────────────────────────────── lbSg ◄┘
+ *   alias ─ loadBalancer ─┴─ targetGroup                                                      │
+ *     │          └─ lbInterfaces (released) ─────────────────────────────────────────── lbSg ◄┘
+ *     └─ httpsListener ─ certificate (also after loadBalancer) ─ validationRecord   (--domain)
  *   repo
  */
 import { ForeignResourceError } from '../errors.js';
@@ -24,6 +25,7 @@ import type { ServiceName } from '../aws/clients.js';
 import type { StepContext } from '../steps/context.js';
 import { outcomeOf, type Task, type TaskOutcome } from './graph.js';
 import { taskContext } from './task-context.js';
+import { downDomainPlan, downDomainRunners, DOWN_DOMAIN_SERVICES, type DownDomainTaskId } from './domain-tasks.js';
 
 export type DownTaskId =
   | 'lowerDelay'
@@ -42,7 +44,8 @@ export type DownTaskId =
   | 'taskdef'
   | 'executionRole'
   | 'logGroup'
-  | 'repo';
+  | 'repo'
+  | DownDomainTaskId;
 
 export interface DownSettings {
   readonly keepRepo: boolean;
@@ -74,7 +77,8 @@ export function downPlan(d: DownSettings): PlannedDownTask[] {
     // Deregistered first: an autoscaler with min ≥ 1 would scale the draining service back up.
     t('autoScaling', 'scalable target and scaling policies', [], ['autoScaling']),
     t('service', 'scale to 0, delete, wait INACTIVE', ['lowerDelay', 'autoScaling'], ['service'], true),
-    t('loadBalancer', 'listener and load balancer', [], ['listener', 'loadBalancer']),
+    // The alias record goes first, so the name never points at a deleted load balancer.
+    t('loadBalancer', 'listener and load balancer', ['alias'], ['listener', 'loadBalancer']),
     t('lbInterfaces', 'load balancer interfaces released', ['loadBalancer'], ['lbSecurityGroup']),
     t('targetGroup', 'target group', ['service', 'loadBalancer'], ['targetGroup']),
     t('capacity', 'capacity provider, Auto Scaling group, launch template', ['service'], ['capacity']),
@@ -89,6 +93,7 @@ export function downPlan(d: DownSettings): PlannedDownTask[] {
     t('executionRole', 'task execution role', ['service', 'taskdef'], ['executionRole']),
     ...(d.keepLogs ? [] : [t('logGroup', 'log group', ['service'], ['logGroup'])]),
     ...(d.keepRepo ? [] : [t('repo', 'ECR repository and images', [], ['repository', 'image'])]),
+    ...(downDomainPlan(t, 'loadBalancer') as PlannedDownTask[]),
   ];
 }
 
@@ -111,6 +116,7 @@ const SERVICES: Record<DownTaskId, readonly ServiceName[]> = {
   executionRole: ['iam'],
   logGroup: ['logs'],
   repo: ['ecr'],
+  ...DOWN_DOMAIN_SERVICES,
 };
 
 export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[] {
@@ -193,6 +199,7 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
     logGroup: async (c) => outcomeOf((await (await import('../steps/logs/log-group.js')).deleteLogGroup(c)).outcome),
     repo: async (c) =>
       outcomeOf((await (await import('../steps/repo/repository.js')).deleteRepository(c, { force: true })).outcome),
+    ...downDomainRunners(timeoutMs),
   };
   let toTerminate: string[] = [];
   return downPlan(d).map((p) => ({

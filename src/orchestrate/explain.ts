@@ -7,13 +7,19 @@ import type { DownTaskId } from './down.js';
 import type { UpSettings } from './settings.js';
 import type { UpTaskId } from './up.js';
 import { managedPolicyArn } from '../aws/arn.js';
+import { downDomainEquivalents, upDomain, upDomainEquivalents } from './domain-tasks.js';
 
 export function upEquivalents(id: UpTaskId, s: UpSettings, state: State): string[] {
   const n = state.name;
   const vpc = state.network?.vpcId ?? '<vpc-id>';
   const lbSg = state.lbSecurityGroup?.id ?? '<lb-sg-id>';
   const repoUri = state.repository?.uri ?? '<repo-uri>';
+  const domain = upDomain(s, state);
   switch (id) {
+    case 'certificate':
+    case 'https':
+    case 'alias':
+      return domain ? upDomainEquivalents(id, domain, state, s.listenerPort) : [];
     case 'network':
       return [
         'aws ec2 describe-vpcs --filters Name=is-default,Values=true',
@@ -123,6 +129,11 @@ export function downEquivalents(id: DownTaskId, state: State): string[] {
   const n = state.name;
   const cluster = state.cluster?.name ?? n;
   switch (id) {
+    case 'alias':
+    case 'httpsListener':
+    case 'certificate':
+    case 'validationRecord':
+      return downDomainEquivalents(id, state);
     case 'lowerDelay':
       return [
         `aws elbv2 modify-target-group-attributes --target-group-arn ${state.targetGroup?.arn ?? '<tg-arn>'} --attributes Key=deregistration_delay.timeout_seconds,Value=0`,

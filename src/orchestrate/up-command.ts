@@ -12,6 +12,8 @@ import { upEquivalents } from './explain.js';
 import type { ImageHooks } from './image-hooks.js';
 import { upPlan, upTasks, type UpTaskId } from './up.js';
 import type { UpSettings } from './settings.js';
+import { upDomain } from './domain-tasks.js';
+import { certificateArn, stackUrl } from '../steps/lb/domain-input.js';
 
 export interface UpResult {
   readonly stack: string;
@@ -33,6 +35,14 @@ export async function runUp(
   const s: UpSettings = { ...given, capacity: given.capacity ?? recordedMode(ctx.state.current) };
   assertCapacityMode(ctx.state.current, s.capacity!);
   const started = ctx.now();
+  // --domain: the hosted zone is found (exit 2 when none or several) and the name checked (exit 1
+  // when someone else's record holds it) before the graph creates anything.
+  const domain = upDomain(s, ctx.state.current);
+  if (domain) {
+    if (domain.certificateArn) certificateArn(domain.certificateArn, '--certificate-arn', ctx.state.current.region);
+    await ctx.awsReady?.(['route53']);
+    await (await import('../steps/lb/domain.js')).prepareDomain(ctx, domain);
+  }
   let outcomes: Record<string, TaskOutcome>;
   try {
     ({ outcomes } = await runGraph(upTasks(ctx, s, image), { observer: progress, signal: ctx.signal, now: ctx.now }));
@@ -42,9 +52,7 @@ export async function runUp(
     progress.finish();
   }
   const st = ctx.state.current;
-  const url = st.loadBalancer
-    ? `http://${st.loadBalancer.dnsName}${s.listenerPort === 80 ? '' : `:${s.listenerPort}`}/`
-    : undefined;
+  const url = stackUrl(st, s.listenerPort);
   const changed = anythingChanged(outcomes);
   const seconds = Math.round((ctx.now() - started) / 100) / 10;
   const summary = [
@@ -90,7 +98,7 @@ function planAction(id: UpTaskId, s: UpSettings): string {
 export function upDryRun(globals: Globals, s: UpSettings): Promise<PlanDocument> {
   return dryRunPlan(
     globals,
-    () => upPlan(s),
+    (st) => upPlan(s, st),
     (id, st) => {
       const recorded: Partial<Record<UpTaskId, string | undefined>> = {
         network: st.network?.vpcId,
@@ -105,6 +113,9 @@ export function upDryRun(globals: Globals, s: UpSettings): Promise<PlanDocument>
         instances: st.instances?.ids.join(' '),
         taskdef: st.taskDefinition?.arn,
         service: st.service?.arn,
+        certificate: st.certificate?.arn,
+        https: st.httpsListener?.arn,
+        alias: st.aliasRecord?.name,
       };
       const action = recorded[id] ? `check, converge if needed (recorded: ${recorded[id]})` : planAction(id, s);
       return { action, aws: upEquivalents(id, s, st) };

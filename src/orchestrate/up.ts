@@ -22,6 +22,8 @@ import { outcomeOf, type Task, type TaskOutcome } from './graph.js';
 import type { ImageHooks } from './image-hooks.js';
 import { taskContext } from './task-context.js';
 import { clampDesiredCount } from '../steps/service/autoscaling-policy.js';
+import type { State } from '../state/schema.js';
+import { upDomain, upDomainPlan, upDomainRunners, UP_DOMAIN_SERVICES, type UpDomainTaskId } from './domain-tasks.js';
 
 export type UpTaskId =
   | 'network'
@@ -41,7 +43,8 @@ export type UpTaskId =
   | 'taskdef'
   | 'service'
   | 'autoScaling'
-  | 'rollout';
+  | 'rollout'
+  | UpDomainTaskId;
 
 /** What the plan shows for each task: its title and the aws/docker commands a person would type. */
 export interface PlannedTask {
@@ -70,11 +73,13 @@ const SERVICES: Record<UpTaskId, readonly ServiceName[]> = {
   service: ['ecs', 'elb', 'ec2', 'ecr'],
   autoScaling: ['ecs', 'appscaling'],
   rollout: ['ecs', 'elb'],
+  ...UP_DOMAIN_SERVICES,
 };
 
-export function upPlan(s: UpSettings): PlannedTask[] {
+export function upPlan(s: UpSettings, state?: State): PlannedTask[] {
   const building = s.image === undefined;
   const t = (id: UpTaskId, title: string, deps: UpTaskId[]): PlannedTask => ({ id, title, deps });
+  const domain = state ? upDomain(s, state) : undefined;
   return [
     t('network', 'default VPC and subnets', []),
     t('repo', 'ECR repository', []),
@@ -108,12 +113,22 @@ export function upPlan(s: UpSettings): PlannedTask[] {
       ? [t('autoScaling', `auto scaling ${s.autoScaling.min}–${s.autoScaling.max} tasks`, ['service'])]
       : []),
     ...(s.wait ? [t('rollout', 'rollout and target health', ['service', 'lbActive'])] : []),
-  ];
+    ...(domain ? upDomainPlan(domain, t, { listener: 'listener', lbSg: 'lbSg', loadBalancer: 'loadBalancer' }) : []),
+  ] as PlannedTask[];
 }
 
 /** The runnable graph: each task is a thin call into a step module (loaded when it starts). */
 export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Task<UpTaskId>[] {
-  const runners: Record<UpTaskId, (c: StepContext) => Promise<TaskOutcome>> = {
+  const domain = upDomain(s, ctx.state.current);
+  const ingressCidr = '0.0.0.0/0';
+  const domainRunners = domain
+    ? upDomainRunners(domain, {
+        listenerPort: s.listenerPort,
+        ingressCidr,
+        certificateTimeoutMs: s.certificateTimeoutMs,
+      })
+    : undefined;
+  const runners: Record<Exclude<UpTaskId, UpDomainTaskId>, (c: StepContext) => Promise<TaskOutcome>> = {
     network: async (c) => {
       const before = c.state.current.network;
       const n = await (await import('../steps/network/network.js')).ensureNetwork(c);
@@ -173,6 +188,8 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
         loadBalancerArn: st.loadBalancer!.arn,
         targetGroupArn: st.targetGroup!.arn,
         port: s.listenerPort,
+        // A stack already serving HTTPS keeps its redirect; the first run forwards until HTTPS exists.
+        redirectToHttps: Boolean(domain && st.httpsListener),
       });
       return outcomeOf(r.outcome);
     },
@@ -282,7 +299,15 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
   };
   let amiId: string | undefined;
   let rollout: RolloutRef | undefined;
-  return upPlan(s).map((p) => ({
+  const all: Record<UpTaskId, (c: StepContext) => Promise<TaskOutcome>> = {
+    ...runners,
+    ...(domainRunners ?? {
+      certificate: unplanned,
+      https: unplanned,
+      alias: unplanned,
+    }),
+  };
+  return upPlan(s, ctx.state.current).map((p) => ({
     id: p.id,
     title: p.title,
     deps: p.deps,
@@ -290,7 +315,11 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
       await ctx.awsReady?.(
         p.id === 'instances' && s.capacity === 'asg' ? [...SERVICES.instances, 'autoscaling'] : SERVICES[p.id],
       );
-      return runners[p.id](taskContext(ctx, update, stop));
+      return all[p.id](taskContext(ctx, update, stop));
     },
   }));
 }
+
+const unplanned = async (): Promise<TaskOutcome> => {
+  throw new Error('internal: a --domain task ran without a domain');
+};

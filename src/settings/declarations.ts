@@ -7,7 +7,8 @@ import { platform, registryAddress } from '../docker/inputs.js';
 import * as v from '../util/validate.js';
 import { secretFlag } from '../steps/taskdef/secrets.js';
 import type { AutoScalingSettings } from '../steps/service/autoscaling-policy.js';
-import { LB_DEFAULTS, UP_DEFAULTS, WAIT_TIMEOUT_MS } from './defaults.js';
+import { certificateArn, fqdn, hostedZoneId } from '../steps/lb/domain-input.js';
+import { CERTIFICATE_TIMEOUT_MS, LB_DEFAULTS, UP_DEFAULTS, WAIT_TIMEOUT_MS } from './defaults.js';
 import { optional, setting, type SettingsOf } from './schema.js';
 
 const minutes = (ms: number) => `${ms / 60_000}m`;
@@ -55,6 +56,32 @@ export const SHARED = {
     parse: (x: string, name: string) => v.duration(x, name),
     json: 'duration',
     default: WAIT_TIMEOUT_MS,
+  }),
+  /** --domain and its companions (`lb create`, `up`): HTTPS at this name, see steps/lb/domain.ts. */
+  domain: optional({
+    flag: '--domain <fqdn>',
+    help: 'Serve HTTPS at this name: an ACM certificate validated through Route 53, HTTPS:443, the HTTP listener redirecting to it, an alias record to the load balancer (default: none, plain HTTP).',
+    parse: (x: string, name: string) => fqdn(x, name),
+    json: 'string',
+  }),
+  hostedZoneId: optional({
+    flag: '--hosted-zone-id <id>',
+    help: 'Route 53 public hosted zone for --domain (default: the one whose name is the longest suffix of the domain).',
+    parse: (x: string, name: string) => hostedZoneId(x, name),
+    json: 'string',
+  }),
+  certificateArn: optional({
+    flag: '--certificate-arn <arn>',
+    help: 'Use this ISSUED ACM certificate for --domain instead of requesting one; it is never deleted (default: request one, tagged with the stack).',
+    parse: (x: string, name: string) => certificateArn(x, name),
+    json: 'string',
+  }),
+  certificateTimeoutMs: setting({
+    flag: '--certificate-timeout <duration>',
+    help: `How long to wait for ACM to issue the certificate before exiting with code 4, naming the DNS record to check (default: ${minutes(CERTIFICATE_TIMEOUT_MS)}).`,
+    parse: (x: string, name: string) => v.duration(x, name),
+    json: 'duration',
+    default: CERTIFICATE_TIMEOUT_MS,
   }),
 };
 
@@ -203,6 +230,10 @@ export const UP_SCHEMA = {
     default: UP_DEFAULTS.wait,
   }),
   waitTimeoutMs: SHARED.waitTimeoutMs,
+  domain: { ...SHARED.domain, help: `${SHARED.domain.help.slice(0, -2)}; once given, kept in the state).` },
+  hostedZoneId: SHARED.hostedZoneId,
+  certificateArn: SHARED.certificateArn,
+  certificateTimeoutMs: SHARED.certificateTimeoutMs,
 };
 
 /** `up`'s settings as the orchestration sees them: inferred from the schema, plus the stack name. */

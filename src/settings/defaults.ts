@@ -9,6 +9,9 @@
  */
 export const WAIT_TIMEOUT_MS = 15 * 60_000;
 
+/** --domain: ACM's DNS validation "can take up to 30 minutes" once the record resolves. */
+export const CERTIFICATE_TIMEOUT_MS = 30 * 60_000;
+
 /** `up`: the walkthrough's stack. */
 export const UP_DEFAULTS = {
   context: '.',

@@ -49,7 +49,8 @@ ${examples('down --yes', 'down --keep-repo --dry-run')}`,
         });
       await runCommand(globalsOf(cmd), {
         command: 'down',
-        services: ['elb', 'ecr', 'appscaling', 'ecs', 'logs', 'ec2', 'iam', 'autoscaling'],
+        // acm and route53 last: only a stack with a domain calls them, at the end of the graph.
+        services: ['elb', 'ecr', 'appscaling', 'ecs', 'logs', 'ec2', 'iam', 'autoscaling', 'route53', 'acm'],
         mutates: true,
         destructive: true,
         clientsPerTask: true,

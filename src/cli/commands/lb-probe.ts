@@ -47,19 +47,30 @@ export function registerLbProbe(lb: Command): void {
         { value: D.probe.timeoutMs, text: '5s' },
       ),
     )
-    .addHelpText('after', examples('lb probe', 'lb probe --requests 50 --path /health --min-backends 1'))
+    .addOption(
+      opt(
+        '--ca-file <pem>',
+        "Also trust the CA certificate(s) in this PEM file for https:// (e.g. a private CA); certificates are always verified (default: the system's roots only).",
+        (x) => x,
+      ),
+    )
+    .addHelpText(
+      'after',
+      examples('lb probe', 'lb probe --url https://app.example.com/health --ca-file ./ca.pem --min-backends 1'),
+    )
     .action(
       async (
-        opts: { requests: number; path: string; url?: string; minBackends?: number; timeout: number },
+        opts: { requests: number; path: string; url?: string; minBackends?: number; timeout: number; caFile?: string },
         cmd: Command,
       ) => {
         if (opts.minBackends !== undefined && opts.minBackends > opts.requests) {
           throw new UsageError(`--min-backends (${opts.minBackends}) cannot exceed --requests (${opts.requests})`);
         }
+        const ca = opts.caFile ? await readCaFile(opts.caFile) : undefined;
         const probe = await import('../../steps/lb/probe.js');
         const raw = globalsOf(cmd);
         let result: ProbeResult | undefined;
-        const input = { requests: opts.requests, timeoutMs: opts.timeout };
+        const input = { requests: opts.requests, timeoutMs: opts.timeout, ...(ca ? { ca } : {}) };
         if (opts.url) {
           const url = opts.url;
           // An explicit URL needs neither AWS nor the state file: a local command.
@@ -89,4 +100,18 @@ export function registerLbProbe(lb: Command): void {
         if (result && !result.passed) throw new OperationError(`probe failed: ${result.reason}`);
       },
     );
+}
+
+/** The PEM text of --ca-file, read before anything else happens: unreadable or not PEM is exit 2. */
+async function readCaFile(path: string): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--ca-file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----'))
+    throw new UsageError(`--ca-file ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  return text;
 }

@@ -1,8 +1,9 @@
 import { type Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { LB_DEFAULTS as D } from '../../settings/defaults.js';
-import type { LbCreateResult } from '../../steps/lb/lb.js';
-import type { LbView } from '../../steps/lb/show.js';
+import { certificateArn, domainSettings } from '../../steps/lb/domain-input.js';
+import { settingOption } from '../settings-options.js';
+import { renderCreate, renderDelete, renderShow } from './lb-render.js';
 import * as v from '../../util/validate.js';
 import { SHARED } from '../../settings/declarations.js';
 import { examples, globalsOf, option as opt, runCommand } from './common.js';
@@ -32,6 +33,10 @@ interface CreateOptions {
   subnets?: string[];
   waitTimeout: number;
   wait: boolean;
+  domain?: string;
+  hostedZoneId?: string;
+  certificateArn?: string;
+  certificateTimeout: number;
 }
 
 export function registerLb(program: Command): void {
@@ -142,11 +147,15 @@ export function registerLb(program: Command): void {
       '--no-wait',
       'Return once everything is created, without waiting for the load balancer to become active (default: wait).',
     )
+    .addOption(settingOption(SHARED.domain))
+    .addOption(settingOption(SHARED.hostedZoneId))
+    .addOption(settingOption(SHARED.certificateArn))
+    .addOption(settingOption(SHARED.certificateTimeoutMs, { withDefault: true }))
     .addHelpText(
       'after',
       examples(
         'lb create --name web --region us-east-1',
-        'lb create --container-port 3000 --health-check-path /health --no-wait',
+        'lb create --domain app.example.com --hosted-zone-id Z0123456789ABCDEFGHIJ',
       ),
     )
     .action(async (opts: CreateOptions, cmd: Command) => {
@@ -155,13 +164,17 @@ export function registerLb(program: Command): void {
           `--health-check-timeout (${opts.healthCheckTimeout}s) must be less than --health-check-interval (${opts.healthCheckInterval}s)`,
         );
       }
+      const domain = domainSettings(opts);
       await runCommand(globalsOf(cmd), {
         command: 'lb create',
-        services: ['ec2', 'elb'],
+        services: domain ? ['ec2', 'elb', 'acm', 'route53'] : ['ec2', 'elb'],
         mutates: true,
         createsStack: true,
-        run: async (ctx) =>
-          (await import('../../steps/lb/lb.js')).createLb(ctx, {
+        run: async (ctx) => {
+          // An ALB takes certificates of its own region only; the region is known here, before any call.
+          if (domain?.certificateArn)
+            certificateArn(domain.certificateArn, '--certificate-arn', ctx.state.current.region);
+          return (await import('../../steps/lb/lb.js')).createLb(ctx, {
             listenerPort: opts.listenerPort,
             containerPort: opts.containerPort,
             healthCheckPath: opts.healthCheckPath,
@@ -176,7 +189,10 @@ export function registerLb(program: Command): void {
             subnetIds: opts.subnets,
             wait: opts.wait,
             waitTimeoutMs: opts.waitTimeout,
-          }),
+            domain,
+            certificateTimeoutMs: opts.certificateTimeout,
+          });
+        },
         render: renderCreate,
       });
     });
@@ -212,68 +228,15 @@ export function registerLb(program: Command): void {
     .action(async (opts: { waitTimeout: number }, cmd: Command) => {
       await runCommand(globalsOf(cmd), {
         command: 'lb delete',
-        services: ['ec2', 'elb'],
+        // acm and route53 are called only when the state records a domain.
+        services: ['ec2', 'elb', 'acm', 'route53'],
         mutates: true,
         destructive: true,
         confirm: (s) =>
           `Delete load balancer ${s.loadBalancer?.name ?? `${s.name}-lb`}, its listener and target group ${s.targetGroup?.name ?? `${s.name}-tg`}?`,
         run: async (ctx) => (await import('../../steps/lb/lb.js')).deleteLb(ctx, { timeoutMs: opts.waitTimeout }),
-        render: (r) =>
-          `listener ${r.listener}, load balancer ${r.loadBalancer}, target group ${r.targetGroup}, security group ${r.securityGroup}`,
+        render: renderDelete,
       });
     });
   registerLbProbe(lb);
-}
-
-function renderCreate(r: LbCreateResult): string {
-  const changed = (c: string[]) => (c.length ? ` (${c.join(', ')})` : '');
-  return [
-    `${r.outcome}: ${r.url}`,
-    `  load balancer   ${r.loadBalancer.name}  ${r.loadBalancer.outcome}${changed(r.loadBalancer.changed)}  ${r.loadBalancer.state ?? ''}  ${r.loadBalancer.arn}`,
-    `  target group    ${r.targetGroup.name}  ${r.targetGroup.outcome}${changed(r.targetGroup.changed)}  ${r.targetGroup.arn}`,
-    `  listener        HTTP:${r.listener.port} → ${r.targetGroup.name}  ${r.listener.outcome}${changed(r.listener.changed)}`,
-    `  security group  ${r.securityGroup.name}  ${r.securityGroup.id}`,
-    `  subnets         ${r.subnets.join(', ')} (${r.vpcId})`,
-  ].join('\n');
-}
-
-function renderShow(r: LbView): string {
-  if (!r.loadBalancer && !r.targetGroup && !r.listener) return `no load balancer recorded for stack ${r.stack}`;
-  const lines: string[] = [];
-  const lbv = r.loadBalancer;
-  if (lbv) {
-    lines.push(lbv.exists ? `${lbv.name}  ${lbv.state}  ${lbv.scheme}` : `${lbv.name}: does not exist`);
-    if (lbv.exists)
-      lines.push(
-        `  url             ${lbv.url}`,
-        `  arn             ${lbv.arn}`,
-        `  subnets         ${lbv.subnets?.join(', ')} (${lbv.availabilityZones?.join(', ')})`,
-        `  security groups ${lbv.securityGroups?.join(', ')}`,
-      );
-  }
-  const l = r.listener;
-  if (l)
-    lines.push(
-      l.exists
-        ? `  listener        ${l.protocol}:${l.port} → ${l.forwardsTo && l.forwardsTo === r.targetGroup?.arn ? r.targetGroup.name : (l.forwardsTo ?? 'something other than one target group')}`
-        : `  listener        port ${l.port}: does not exist`,
-    );
-  const tg = r.targetGroup;
-  if (tg) {
-    if (!tg.exists) lines.push(`${tg.name}: does not exist`);
-    else {
-      const hc = tg.healthCheck ?? {};
-      const targets =
-        Object.entries(tg.targets ?? {})
-          .map(([s, n]) => `${n} ${s}`)
-          .join(', ') || 'none registered';
-      lines.push(
-        `${tg.name}  port ${tg.port}`,
-        `  health check    ${hc.path} every ${hc.intervalSeconds}s, timeout ${hc.timeoutSeconds}s, healthy ${hc.healthyThreshold}, unhealthy ${hc.unhealthyThreshold}, matcher ${hc.matcher}`,
-        `  deregistration  ${tg.deregistrationDelaySeconds}s`,
-        `  targets         ${targets}`,
-      );
-    }
-  }
-  return lines.join('\n');
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UP_SCHEMA } from '../../settings/declarations.js';
 import { registryAddress } from '../../docker/inputs.js';
+import { domainSettings } from '../../steps/lb/domain-input.js';
 import { addSettings, settingsFromFlags } from '../settings-options.js';
 import { examples, globalsOf, runCommand } from './common.js';
 
@@ -26,6 +27,7 @@ export function registerUp(program: Command): void {
         'up --name web --image public.ecr.aws/nginx/nginx:1.27 --container-port 80 --desired-count 4 --dry-run',
         'up --name web --capacity asg --instance-count 2 --max-instances 6',
         'up --env LOG_LEVEL=info --secret DB_PASSWORD=/web/db-password --min-count 2 --max-count 10 --cpu-target 60',
+        'up --name web --domain app.example.com',
       ),
     )
     .action(async (opts: { config?: string; dryRun?: boolean }, cmd: Command) => {
@@ -35,6 +37,7 @@ export function registerUp(program: Command): void {
       // The group's maximum: default twice the count, never below it (exit 2 before any call).
       const { maxInstances } = await import('../../util/validate.js');
       const settings = { ...merged, maxInstances: maxInstances(merged.maxInstances, merged.instanceCount) };
+      domainSettings(settings); // --hosted-zone-id / --certificate-arn need --domain; ACM's 64-character limit
       const globals = { ...globalsOf(cmd), name: globalsOf(cmd).name ?? settings.name };
       const registry =
         settings.registry ??
@@ -56,8 +59,11 @@ export function registerUp(program: Command): void {
       const image = await upImage.prepareImage(resolved, { endpoint });
       await runCommand(globals, {
         command: 'up',
-        // Auto Scaling last: only the instances task of an asg stack waits for it.
-        services: ['ec2', 'elb', 'ecr', 'ecs', 'iam', 'ssm', 'logs', 'appscaling', 'autoscaling'],
+        // Auto Scaling last: only the instances task of an asg stack waits for it. With --domain,
+        // the hosted zone is looked up before the graph starts: Route 53 loads first.
+        services: settings.domain
+          ? ['route53', 'ec2', 'elb', 'acm', 'ecr', 'ecs', 'iam', 'ssm', 'logs', 'appscaling', 'autoscaling']
+          : ['ec2', 'elb', 'ecr', 'ecs', 'iam', 'ssm', 'logs', 'appscaling', 'autoscaling', 'route53', 'acm'],
         mutates: true,
         createsStack: true,
         clientsPerTask: true,

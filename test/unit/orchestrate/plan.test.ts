@@ -55,8 +55,11 @@ describe('the up plan', () => {
 describe('the down plan', () => {
   const plan = downPlan({ keepRepo: false, keepLogs: false, waitTimeoutMs: 1 });
 
-  it('deletes the load balancer at once and the service only after the deregistration delay is lowered and auto scaling is gone', () => {
-    expect(before(plan, 'loadBalancer').size).toBe(0);
+  it('deletes the load balancer at once (after only the alias record, a no-op without --domain) and the service only after the deregistration delay is lowered and auto scaling is gone', () => {
+    // The alias record goes first so the name never points at a deleted load balancer; without a
+    // domain its task finds nothing recorded and returns before waiting for any client.
+    expect(before(plan, 'loadBalancer')).toEqual(new Set(['alias']));
+    expect(before(plan, 'alias').size).toBe(0);
     expect(before(plan, 'service')).toEqual(new Set(['lowerDelay', 'autoScaling']));
     expect([...before(plan, 'executionRole')]).toEqual(expect.arrayContaining(['service', 'taskdef']));
   });
@@ -74,6 +77,13 @@ describe('the down plan', () => {
     expect(before(plan, 'targetGroup')).not.toContain('lbInterfaces');
     // The interfaces start going the moment the load balancer is deleted, whatever else runs.
     expect(before(plan, 'lbInterfaces')).toEqual(new Set(['loadBalancer']));
+  });
+
+  it('deletes the certificate after both listeners and the validation record after the certificate', () => {
+    expect([...before(plan, 'certificate')]).toEqual(
+      expect.arrayContaining(['httpsListener', 'loadBalancer', 'alias']),
+    );
+    expect([...before(plan, 'validationRecord')]).toEqual(expect.arrayContaining(['certificate']));
   });
 
   it('keeps the repository and the logs when asked', () => {
