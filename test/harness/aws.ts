@@ -6,6 +6,8 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { ACMClient } from '@aws-sdk/client-acm';
+import { Route53Client } from '@aws-sdk/client-route-53';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -24,6 +26,8 @@ export function verifyClients(endpoint: string, region = 'us-east-1') {
     iam: new IAMClient(config),
     ssm: new SSMClient(config),
     logs: new CloudWatchLogsClient(config),
+    acm: new ACMClient(config),
+    route53: new Route53Client(config),
   };
 }
 export type VerifyClients = ReturnType<typeof verifyClients>;

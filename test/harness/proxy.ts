@@ -12,6 +12,8 @@ export interface Call {
   /** "CreateCluster", "RunInstances", … */
   readonly operation: string;
   readonly body: string;
+  /** REST services (Route 53): the request path with its query. */
+  readonly path?: string;
   /** Set once moto has answered (the answer may still be held back from the caller). */
   answered?: boolean;
 }
@@ -40,13 +42,28 @@ export interface Proxy {
   close(): Promise<void>;
 }
 
-export function operationOf(headers: IncomingHttpHeaders, body: string): Call {
+/** Route 53 is REST-XML: the operation is in the method and path, not in a header or the body. */
+const ROUTE53_OPERATIONS: [string, RegExp, string][] = [
+  ['GET', /^\/2013-04-01\/hostedzonesbyname/, 'ListHostedZonesByName'],
+  ['GET', /^\/2013-04-01\/hostedzone\/[^/]+\/rrset/, 'ListResourceRecordSets'],
+  ['POST', /^\/2013-04-01\/hostedzone\/[^/]+\/rrset/, 'ChangeResourceRecordSets'],
+  ['GET', /^\/2013-04-01\/hostedzone\/[^/?]+$/, 'GetHostedZone'],
+  ['GET', /^\/2013-04-01\/hostedzone(\?|$)/, 'ListHostedZones'],
+  ['POST', /^\/2013-04-01\/hostedzone$/, 'CreateHostedZone'],
+  ['DELETE', /^\/2013-04-01\/hostedzone\//, 'DeleteHostedZone'],
+  ['GET', /^\/2013-04-01\/change\//, 'GetChange'],
+];
+
+export function operationOf(headers: IncomingHttpHeaders, body: string, method = 'POST', url = '/'): Call {
   const auth = String(headers.authorization ?? '');
   const scope = /Credential=[^/]+\/\d+\/[^/]+\/([^/]+)\//.exec(auth)?.[1] ?? 'unknown';
   const target = headers['x-amz-target'];
+  const rest =
+    scope === 'route53' ? ROUTE53_OPERATIONS.find(([m, path]) => m === method && path.test(url))?.[2] : undefined;
   const operation =
-    typeof target === 'string' ? target.split('.').pop()! : (new URLSearchParams(body).get('Action') ?? 'unknown');
-  return { service: scope.toUpperCase(), operation, body };
+    rest ??
+    (typeof target === 'string' ? target.split('.').pop()! : (new URLSearchParams(body).get('Action') ?? 'unknown'));
+  return { service: scope.toUpperCase(), operation, body, ...(scope === 'route53' ? { path: url } : {}) };
 }
 
 export async function startProxy(
@@ -61,9 +78,14 @@ export async function startProxy(
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
       const body = Buffer.concat(chunks);
-      const call = operationOf(req.headers, body.toString());
+      const call = operationOf(req.headers, body.toString(), req.method, req.url);
       calls.push(call);
-      const decision = await decide(call);
+      // A rule may read moto's state first (it answers later); one that throws answers 599, named.
+      const decision = await Promise.resolve(decide(call)).catch((e: unknown): Decision => ({
+        kind: 'respond',
+        status: 599,
+        body: `proxy rule failed: ${String(e)}`,
+      }));
       if (decision.kind === 'respond') {
         res.writeHead(decision.status, { 'content-type': 'application/json', ...decision.headers });
         res.end(decision.body);

@@ -9,7 +9,7 @@ import type { VerifyClients } from './aws.js';
 import { inventory } from './inventory.js';
 
 export const MUTATING =
-  /^(Create|Run|Register|Update|Put|Authorize|Attach|Add|Delete|Deregister|Terminate|Modify|Set|Remove|Detach|Revoke|Tag)/;
+  /^(Create|Run|Register|Update|Put|Authorize|Attach|Add|Delete|Deregister|Terminate|Modify|Set|Remove|Detach|Revoke|Tag|Request|Change|Import)/;
 
 export async function expectRerunChangesNothing(
   args: string[],
