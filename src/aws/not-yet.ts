@@ -36,3 +36,13 @@ export const NEW_INSTANCE: RetryOnOptions = {
   why: 'instance not yet visible to EC2',
   budgetMs: 30_000,
 };
+
+/**
+ * ELBv2 reads a just-issued ACM certificate through its own eventually consistent view: CreateListener
+ * with it may be refused CertificateNotFound for some seconds (ELBv2 API reference, CreateListener errors).
+ */
+export const NEW_CERTIFICATE: RetryOnOptions = {
+  codes: ['CertificateNotFoundException', 'CertificateNotFound'],
+  why: 'certificate not yet visible to the load balancer',
+  budgetMs: 60_000,
+};

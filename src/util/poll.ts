@@ -57,6 +57,10 @@ export const WAITS = {
   instanceRefresh: { expectedMs: 600_000, capMs: 15_000 },
   /** A one-off task (`ecsctl run`) stopping: as long as the user's command runs. */
   taskStopped: { capMs: 2_000 },
+  /** ACM filling in a new certificate's DomainValidationOptions ["a delay of several seconds"]. */
+  certificateRecordNamed: { expectedMs: 5_000, capMs: 2_000 },
+  /** DNS validation → ISSUED once the CNAME resolves [minutes; "up to 30 minutes", ACM user guide]. */
+  certificateIssued: { expectedMs: 180_000, capMs: 10_000 },
   /** A retry of a call AWS refuses for a short while (ResourceInUse on a just-freed target group). */
   shortRetry: { capMs: 2_000 },
   /** A local container answering HTTP (not AWS). */

@@ -19,8 +19,8 @@ import { createHash } from 'node:crypto';
 import { asOperationError, isAwsError } from '../../aws/errors.js';
 import { assertOwned, hasStackTag, keyValueTags } from '../../aws/tags.js';
 import { OperationError, WaitTimeoutError } from '../../errors.js';
-import { formatElapsed, pollUntil } from '../../util/poll.js';
-import { stackOf, type StepContext } from '../context.js';
+import { formatElapsed, nextInterval, pollUntil, WAITS } from '../../util/poll.js';
+import { clockOf, stackOf, type StepContext } from '../context.js';
 import { sameName } from './domain-input.js';
 import type { ConvergeOutcome, WaitOptions } from '../outcome.js';
 
@@ -142,7 +142,7 @@ export function covers(certName: string, fqdn: string): boolean {
   return sameName(certName.slice(2), rest);
 }
 
-/** timeoutMs default 1_800_000 (ACM: DNS validation "can take up to 30 minutes"); intervalMs default 5_000. */
+/** timeoutMs default 1_800_000 (ACM: DNS validation "can take up to 30 minutes"); schedule default WAITS.certificateIssued. */
 export type CertificateWaitOptions = WaitOptions;
 
 /**
@@ -157,9 +157,8 @@ export async function validationRecordOf(
 ): Promise<ResourceRecord> {
   const c = await pollUntil({
     what: `ACM to name the validation record of certificate ${arn}`,
-    sleep: ctx.sleep,
-    now: ctx.now,
-    intervalMs: 2_000,
+    ...clockOf(ctx),
+    schedule: WAITS.certificateRecordNamed,
     timeoutMs: Math.min(o.timeoutMs ?? 120_000, 120_000),
     read: async () => describeCertificate(ctx.aws.acm, arn),
     done: (cert) => {
@@ -180,15 +179,14 @@ export async function waitForCertificateIssued(
   record: ResourceRecord,
   o: CertificateWaitOptions = {},
 ): Promise<string> {
-  const { timeoutMs = 1_800_000, intervalMs = 5_000 } = o;
+  const { timeoutMs = 1_800_000, schedule = WAITS.certificateIssued } = o;
   const what = `certificate ${arn} to be issued`;
   try {
     await ctx.report.step('certificate to be issued', (update) =>
       pollUntil({
         what,
-        sleep: ctx.sleep,
-        now: ctx.now,
-        intervalMs,
+        ...clockOf(ctx),
+        schedule,
         timeoutMs,
         read: async () => describeCertificate(ctx.aws.acm, arn),
         onPoll: (c, elapsed) => update(`${c?.Status ?? 'gone'} (${formatElapsed(elapsed)})`),
@@ -237,7 +235,7 @@ export async function deleteCertificate(
     return 'absent';
   }
   assertOwned('certificate', recorded.arn, await certificateTags(acm, recorded.arn), stackOf(ctx));
-  const { timeoutMs = 600_000, intervalMs = 5_000 } = o;
+  const { timeoutMs = 600_000, schedule = WAITS.shortRetry } = o;
   const started = ctx.now();
   for (let attempt = 1; ; attempt++) {
     try {
@@ -255,7 +253,9 @@ export async function deleteCertificate(
         );
       }
       ctx.report.info(`certificate still in use (ResourceInUseException, attempt ${attempt}); retrying`);
-      await ctx.sleep(intervalMs);
+      await ctx.sleep(
+        Math.min(nextInterval(schedule, attempt - 1, 0, ctx.random ?? Math.random), Math.max(1, timeoutMs - elapsed)),
+      );
     }
   }
   await ctx.state.record({ certificate: undefined });

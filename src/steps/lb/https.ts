@@ -17,6 +17,8 @@ import {
   type IpPermission,
 } from '@aws-sdk/client-ec2';
 import { asOperationError, isAwsError } from '../../aws/errors.js';
+import { NEW_CERTIFICATE } from '../../aws/not-yet.js';
+import { retryOn } from '../../aws/retry-on.js';
 import { assertOwned, keyValueTags } from '../../aws/tags.js';
 import { missingStep } from '../../errors.js';
 import { stackOf, type StepContext } from '../context.js';
@@ -89,16 +91,12 @@ export async function ensureHttpsListener(
   return { outcome: found ? (changed.length ? 'updated' : 'unchanged') : 'created', arn, changed };
 }
 
+/** CreateListener/ModifyListener just after ISSUED: ELBv2 may not see the certificate for a few seconds. */
 async function withCertificateRetry<T>(ctx: StepContext, what: string, call: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (e) {
-      if (!isAwsError(e, 'CertificateNotFoundException', 'CertificateNotFound') || attempt >= 6)
-        throw asOperationError(what, e);
-      ctx.report.info(`certificate not visible to the load balancer yet (attempt ${attempt}); retrying`);
-      await ctx.sleep(2_000 * attempt);
-    }
+  try {
+    return await retryOn(ctx, NEW_CERTIFICATE, call);
+  } catch (e) {
+    throw asOperationError(what, e);
   }
 }
 

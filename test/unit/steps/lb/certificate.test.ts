@@ -16,6 +16,7 @@ import {
   waitForCertificateIssued,
 } from '../../../../src/steps/lb/certificate.js';
 import { ForeignResourceError, OperationError, WaitTimeoutError } from '../../../../src/errors.js';
+import { taskContext } from '../../../../src/orchestrate/task-context.js';
 import { awsError, awsMock, resetAwsMocks, testContext } from '../../helpers/context.js';
 
 const ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012';
@@ -116,7 +117,8 @@ describe('waiting', () => {
       .resolves({ Certificate: cert() });
     const { ctx, sleeps } = testContext();
     expect(await validationRecordOf(ctx, ARN)).toEqual(RECORD);
-    expect(sleeps).toEqual([2_000]);
+    // The adaptive schedule (WAITS.certificateRecordNamed): a second look after 0.25 s, not 2 s.
+    expect(sleeps).toEqual([250]);
   });
 
   it('waits for ISSUED; a failure ends with ACM reason, a timeout names the CNAME to check', async () => {
@@ -147,6 +149,23 @@ describe('waiting', () => {
   });
 });
 
+describe('stopping', () => {
+  it('ends the wait for ISSUED at once when the task is stopped (another task failed, or Ctrl-C)', async () => {
+    awsMock.acm.on(DescribeCertificateCommand).resolves({ Certificate: cert() });
+    const stop = new AbortController();
+    const { ctx } = testContext(
+      {},
+      {
+        // The runner's sleep: rejects with the reason as soon as the signal it is given aborts.
+        sleep: (_ms, signal) => (signal?.aborted ? Promise.reject(signal.reason as Error) : Promise.resolve()),
+      },
+    );
+    const inTask = taskContext(ctx, () => stop.abort(new Error('stopped: listener failed')), stop.signal);
+    await expect(waitForCertificateIssued(inTask, ARN, RECORD)).rejects.toThrow('stopped: listener failed');
+    expect(awsMock.acm).toHaveReceivedCommandTimes(DescribeCertificateCommand, 1);
+  });
+});
+
 describe('deleteCertificate', () => {
   it('retries ResourceInUseException while a deleted listener lets go, then deletes', async () => {
     awsMock.acm.on(DescribeCertificateCommand).resolves({ Certificate: cert({ Status: 'ISSUED' }) });
@@ -159,7 +178,8 @@ describe('deleteCertificate', () => {
     const { ctx, state, sleeps } = testContext({ certificate: { arn: ARN, requested: true } });
     expect(await deleteCertificate(ctx)).toBe('deleted');
     expect(awsMock.acm).toHaveReceivedCommandTimes(DeleteCertificateCommand, 3);
-    expect(sleeps).toEqual([5_000, 5_000]);
+    // WAITS.shortRetry: 0.25 s, then 0.5 s (ACM lets go within seconds of the listener's deletion).
+    expect(sleeps).toEqual([250, 500]);
     expect(state.current.certificate).toBeUndefined();
   });
 

@@ -64,7 +64,7 @@ describe('ensureHttpsListener', () => {
       .resolves({ Listeners: [{ ListenerArn: L443 }] });
     const { ctx, sleeps } = testContext();
     await ensureHttpsListener(ctx, { loadBalancerArn: LB, targetGroupArn: TG, certificateArn: CERT });
-    expect(sleeps).toEqual([2_000]);
+    expect(sleeps).toEqual([1_000]); // retryOn's first delay (NEW_CERTIFICATE, aws/not-yet.ts)
   });
 
   it('corrects an own listener with another certificate or policy in place, and leaves a matching one alone', async () => {
