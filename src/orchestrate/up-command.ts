@@ -13,7 +13,8 @@ import type { ImageHooks } from './image-hooks.js';
 import { upPlan, upTasks, type UpTaskId } from './up.js';
 import type { UpSettings } from './settings.js';
 import { upDomain } from './domain-tasks.js';
-import { certificateArn, stackUrl } from '../steps/lb/domain-input.js';
+import { stackUrl } from '../steps/lb/domain-input.js';
+import { certificateArn } from '../util/validate.js';
 
 export interface UpResult {
   readonly stack: string;

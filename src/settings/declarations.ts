@@ -7,7 +7,6 @@ import { platform, registryAddress } from '../docker/inputs.js';
 import * as v from '../util/validate.js';
 import { secretFlag } from '../steps/taskdef/secrets.js';
 import type { AutoScalingSettings } from '../steps/service/autoscaling-policy.js';
-import { certificateArn, fqdn, hostedZoneId } from '../steps/lb/domain-input.js';
 import { CERTIFICATE_TIMEOUT_MS, LB_DEFAULTS, UP_DEFAULTS, WAIT_TIMEOUT_MS } from './defaults.js';
 import { optional, setting, type SettingsOf } from './schema.js';
 
@@ -61,19 +60,19 @@ export const SHARED = {
   domain: optional({
     flag: '--domain <fqdn>',
     help: 'Serve HTTPS at this name: an ACM certificate validated through Route 53, HTTPS:443, the HTTP listener redirecting to it, an alias record to the load balancer (default: none, plain HTTP).',
-    parse: (x: string, name: string) => fqdn(x, name),
+    parse: v.fqdn,
     json: 'string',
   }),
   hostedZoneId: optional({
     flag: '--hosted-zone-id <id>',
     help: 'Route 53 public hosted zone for --domain (default: the one whose name is the longest suffix of the domain).',
-    parse: (x: string, name: string) => hostedZoneId(x, name),
+    parse: v.hostedZoneId,
     json: 'string',
   }),
   certificateArn: optional({
     flag: '--certificate-arn <arn>',
     help: 'Use this ISSUED ACM certificate for --domain instead of requesting one; it is never deleted (default: request one, tagged with the stack).',
-    parse: (x: string, name: string) => certificateArn(x, name),
+    parse: v.certificateArn,
     json: 'string',
   }),
   certificateTimeoutMs: setting({

@@ -261,3 +261,40 @@ export function percent(value: string, flag: string): number {
     throw new UsageError(`${flag} must be a percentage above 0 and at most 100, got ${JSON.stringify(value)}`);
   return n;
 }
+
+const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/; // RFC 1035, as Route 53 and ACM take it
+
+/** A domain name for the alias record and the certificate: ≤ 253 characters, 2+ labels, no wildcard or IP; lowercased. */
+export function fqdn(value: string, flag = '--domain'): string {
+  const name = value.trim().toLowerCase().replace(/\.$/, '');
+  const labels = name.split('.');
+  const why =
+    name.length > 253
+      ? `is ${name.length} characters long; a domain name has at most 253`
+      : (labels.length < 2 || !labels.every((l) => LABEL.test(l)) || /^\d+$/.test(labels.at(-1)!)) &&
+        'is not a domain name: use dot-separated labels of letters, digits and inner hyphens, e.g. app.example.com';
+  if (why)
+    throw new UsageError(`${flag} ${JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value)} ${why}`);
+  return name;
+}
+
+const CERTIFICATE_ARN =
+  /^arn:aws(?:-[a-z]+)*:acm:([a-z]{2}(?:-[a-z]+)+-\d{1,2}):\d{12}:certificate\/[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}$/;
+
+/** arn:aws:acm:<region>:<account>:certificate/<uuid>; with `region`, of that region (an ALB uses its own region's only). */
+export function certificateArn(value: string, flag = '--certificate-arn', region?: string): string {
+  const of = CERTIFICATE_ARN.exec(value.trim())?.[1];
+  const why = !of
+    ? 'is not an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)'
+    : region && of !== region && `is a certificate of ${of}; a load balancer in ${region} can only use one of its own`;
+  if (why) throw new UsageError(`${flag} ${JSON.stringify(value)} ${why}`);
+  return value.trim();
+}
+
+/** A Route 53 hosted zone ID ("Z0123456789ABCDEFGHIJ", or "/hostedzone/Z…"): up to 32 capitals and digits. */
+export function hostedZoneId(value: string, flag = '--hosted-zone-id'): string {
+  const id = value.trim().replace(/^\/hostedzone\//, '');
+  const why = 'is not a Route 53 hosted zone ID (e.g. Z0123456789ABCDEFGHIJ)';
+  if (!/^[A-Z0-9]{1,32}$/.test(id)) throw new UsageError(`${flag} ${JSON.stringify(value)} ${why}`);
+  return id;
+}

@@ -1,7 +1,7 @@
 import { type Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { LB_DEFAULTS as D } from '../../settings/defaults.js';
-import { certificateArn, domainSettings } from '../../steps/lb/domain-input.js';
+import { domainSettings } from '../../steps/lb/domain-input.js';
 import { settingOption } from '../settings-options.js';
 import { renderCreate, renderDelete, renderShow } from './lb-render.js';
 import * as v from '../../util/validate.js';
@@ -173,7 +173,7 @@ export function registerLb(program: Command): void {
         run: async (ctx) => {
           // An ALB takes certificates of its own region only; the region is known here, before any call.
           if (domain?.certificateArn)
-            certificateArn(domain.certificateArn, '--certificate-arn', ctx.state.current.region);
+            v.certificateArn(domain.certificateArn, '--certificate-arn', ctx.state.current.region);
           return (await import('../../steps/lb/lb.js')).createLb(ctx, {
             listenerPort: opts.listenerPort,
             containerPort: opts.containerPort,
