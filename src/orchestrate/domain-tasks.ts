@@ -15,6 +15,7 @@ import type { ServiceName } from '../aws/clients.js';
 import type { State } from '../state/schema.js';
 import type { StepContext } from '../steps/context.js';
 import type { DomainSettings } from '../steps/lb/domain-input.js';
+import { LB_DEFAULTS } from '../settings/defaults.js';
 import { outcomeOf, type TaskOutcome } from './graph.js';
 
 /** The domain steps answer "<word>: <detail>"; the graph's outcome is the word, the detail all of it. */
@@ -54,17 +55,25 @@ export function upDomainPlan<Id extends string>(
   ];
 }
 
+/** Without a domain the three tasks are never planned; their runners only say so if they were. */
+const unplanned = async (): Promise<TaskOutcome> => {
+  throw new Error('internal: a --domain task ran without a domain');
+};
+
 export function upDomainRunners(
-  d: DomainSettings,
-  o: { listenerPort: number; ingressCidr: string; certificateTimeoutMs: number },
+  d: DomainSettings | undefined,
+  s: { listenerPort: number; certificateTimeoutMs: number },
 ): Record<UpDomainTaskId, (c: StepContext) => Promise<TaskOutcome>> {
+  if (!d) return { certificate: unplanned, https: unplanned, alias: unplanned };
+  // The ingress the load balancer's group admits on 80 and 443 (as the lbSg task, from the defaults).
+  const o = { listenerPort: s.listenerPort, ingressCidr: LB_DEFAULTS.ingressCidr };
   return {
     certificate: async (c) =>
       typed(
         await (
           await import('../steps/lb/domain.js')
         ).ensureIssuedCertificate(c, d, {
-          timeoutMs: o.certificateTimeoutMs,
+          timeoutMs: s.certificateTimeoutMs,
         }),
       ),
     https: async (c) => typed((await (await import('../steps/lb/domain.js')).ensureHttpsFront(c, o)).outcome),

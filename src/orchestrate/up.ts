@@ -13,6 +13,8 @@
  *   repo ─ build ─┬─ push ─────────────────────────────────────┼───┤
  *                 └─ taskdef (log group first) ────────────────┼── service ─ rollout
  *                                                              └────────────┘
+ *   --domain adds certificate (first wave) ─ https (after listener, lbSg) and loadBalancer ─ alias
+ *   (orchestrate/domain-tasks.ts).
  */
 import type { ServiceName } from '../aws/clients.js';
 import type { StepContext } from '../steps/context.js';
@@ -120,15 +122,8 @@ export function upPlan(s: UpSettings, state?: State): PlannedTask[] {
 /** The runnable graph: each task is a thin call into a step module (loaded when it starts). */
 export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Task<UpTaskId>[] {
   const domain = upDomain(s, ctx.state.current);
-  const ingressCidr = '0.0.0.0/0';
-  const domainRunners = domain
-    ? upDomainRunners(domain, {
-        listenerPort: s.listenerPort,
-        ingressCidr,
-        certificateTimeoutMs: s.certificateTimeoutMs,
-      })
-    : undefined;
-  const runners: Record<Exclude<UpTaskId, UpDomainTaskId>, (c: StepContext) => Promise<TaskOutcome>> = {
+  const runners: Record<UpTaskId, (c: StepContext) => Promise<TaskOutcome>> = {
+    ...upDomainRunners(domain, s),
     network: async (c) => {
       const before = c.state.current.network;
       const n = await (await import('../steps/network/network.js')).ensureNetwork(c);
@@ -198,50 +193,7 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
         'read',
         `read: ${await (await import('../steps/lb/alb.js')).waitForLoadBalancerActive(c, { timeoutMs: s.waitTimeoutMs })}`,
       ),
-    instances: async (c) => {
-      const { ensureInstances } = await import('../steps/instances/launch.js');
-      const { subnetsOffering } = await import('../steps/instances/stack.js');
-      const { waitForRegistration } = await import('../steps/instances/lifecycle.js');
-      const st = c.state.current;
-      const subnets = await subnetsOffering(c, s.instanceType, st.network!.subnets);
-      if (s.capacity === 'asg') {
-        const { ensureCapacity } = await import('../steps/capacity/stack.js');
-        const r = await ensureCapacity(c, {
-          imageId: amiId!,
-          instanceType: s.instanceType,
-          securityGroupId: st.instanceSecurityGroup!.id,
-          profileName: st.instanceRole!.profileName,
-          clusterName: st.cluster!.name,
-          subnets,
-          count: s.instanceCount,
-          maxInstances: s.maxInstances ?? 2 * s.instanceCount,
-          targetCapacity: s.targetCapacity,
-          wait: true,
-          waitTimeoutMs: s.waitTimeoutMs,
-          update: (d) => c.report.info(d),
-        });
-        return outcomeOf(
-          r.outcome,
-          `${r.outcome}, group ${r.autoScalingGroup.name}, ${r.registered}/${s.instanceCount} registered`,
-        );
-      }
-      const launch = await ensureInstances(c, {
-        count: s.instanceCount,
-        instanceType: s.instanceType,
-        imageId: amiId!,
-        subnets,
-        securityGroupId: st.instanceSecurityGroup!.id,
-        profileName: st.instanceRole!.profileName,
-        clusterName: st.cluster!.name,
-      });
-      const fleet = await waitForRegistration(c, {
-        ids: launch.instances.map((i) => i.id),
-        cluster: st.cluster!.name,
-        timeoutMs: s.waitTimeoutMs,
-        update: (d) => c.report.info(d),
-      });
-      return outcomeOf(launch.outcome, `${launch.outcome}, ${fleet.registered.length}/${s.instanceCount} registered`);
-    },
+    instances: async (c) => (await import('./up-instances.js')).upInstances(c, s, amiId!),
     build: (c) => image.build(c),
     push: (c) => image.push(c),
     taskdef: async (c) => {
@@ -299,14 +251,6 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
   };
   let amiId: string | undefined;
   let rollout: RolloutRef | undefined;
-  const all: Record<UpTaskId, (c: StepContext) => Promise<TaskOutcome>> = {
-    ...runners,
-    ...(domainRunners ?? {
-      certificate: unplanned,
-      https: unplanned,
-      alias: unplanned,
-    }),
-  };
   return upPlan(s, ctx.state.current).map((p) => ({
     id: p.id,
     title: p.title,
@@ -315,11 +259,7 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
       await ctx.awsReady?.(
         p.id === 'instances' && s.capacity === 'asg' ? [...SERVICES.instances, 'autoscaling'] : SERVICES[p.id],
       );
-      return all[p.id](taskContext(ctx, update, stop));
+      return runners[p.id](taskContext(ctx, update, stop));
     },
   }));
 }
-
-const unplanned = async (): Promise<TaskOutcome> => {
-  throw new Error('internal: a --domain task ran without a domain');
-};
