@@ -1,6 +1,6 @@
 import { type Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { LB_DEFAULTS as D } from '../../settings/defaults.js';
+import { CERTIFICATE_TIMEOUT_MS, LB_DEFAULTS as D } from '../../settings/defaults.js';
 import { domainSettings } from '../../steps/lb/domain-input.js';
 import { settingOption } from '../settings-options.js';
 import { renderCreate, renderDelete, renderShow } from './lb-render.js';
@@ -36,7 +36,7 @@ interface CreateOptions {
   domain?: string;
   hostedZoneId?: string;
   certificateArn?: string;
-  certificateTimeout: number;
+  certificateTimeout?: number;
 }
 
 export function registerLb(program: Command): void {
@@ -150,7 +150,8 @@ export function registerLb(program: Command): void {
     .addOption(settingOption(SHARED.domain))
     .addOption(settingOption(SHARED.hostedZoneId))
     .addOption(settingOption(SHARED.certificateArn))
-    .addOption(settingOption(SHARED.certificateTimeoutMs, { withDefault: true }))
+    // Its help states the default; commander's own default would print it a second time, as ms.
+    .addOption(settingOption(SHARED.certificateTimeoutMs))
     .addHelpText(
       'after',
       examples(
@@ -190,7 +191,7 @@ export function registerLb(program: Command): void {
             wait: opts.wait,
             waitTimeoutMs: opts.waitTimeout,
             domain,
-            certificateTimeoutMs: opts.certificateTimeout,
+            certificateTimeoutMs: opts.certificateTimeout ?? CERTIFICATE_TIMEOUT_MS,
           });
         },
         render: renderCreate,
