@@ -349,7 +349,7 @@ describe('bad --domain input: exit 2, one line, no AWS call, state untouched', (
         'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012',
       ],
       code: 2,
-      message: /a load balancer in us-east-1 can only use one of us-east-1/,
+      message: /is a certificate of eu-west-1; a load balancer in us-east-1 can only use one of its own/,
     },
     {
       why: 'a malformed zone ID',

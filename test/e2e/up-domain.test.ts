@@ -154,3 +154,40 @@ describe('up --domain → rerun → down', () => {
     expect(again.code, again.stderr).toBe(0);
   });
 });
+
+describe('up --domain on a stack that up made HTTP-only', () => {
+  it('converts it in place (the :80 listener keeps its ARN and becomes the redirect), and down leaves the zone as it was', async () => {
+    const plain = { ...opts, cwd: await mkdtemp(join(tmpdir(), 'ecsctl-e2e-up-domain-plain-')) };
+    // moto reports every service with MOTO_ECS_SERVICE_RUNNING (10) tasks running: ask for as many.
+    const PLAIN = ['up', '--name', 'plain', '--image', IMAGE, '--desired-count', '10'];
+    const first = await runCli(PLAIN, plain);
+    expect(first.code, first.stderr).toBe(0);
+    const before = JSON.parse(await readFile(join(plain.cwd, 'ecsctl.state.json'), 'utf8'));
+
+    const from = proxy.calls.length;
+    const up = await runCli([...PLAIN, '--domain', 'plain.example.com'], plain);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toContain('https://plain.example.com/');
+    const after = JSON.parse(await readFile(join(plain.cwd, 'ecsctl.state.json'), 'utf8'));
+    expect(after.listener.arn).toBe(before.listener.arn);
+    expect(after.loadBalancer.arn).toBe(before.loadBalancer.arn);
+    const listeners = (
+      (await aws.elb.send(new DescribeListenersCommand({ LoadBalancerArn: after.loadBalancer.arn }))).Listeners ?? []
+    ).sort((a, b) => a.Port! - b.Port!);
+    expect(
+      listeners.map((l) => `${l.ListenerArn === before.listener.arn ? 'same ' : ''}${l.Protocol}:${l.Port}`),
+    ).toEqual(['same HTTP:80', 'HTTPS:443']);
+    expect(listeners[0]!.DefaultActions![0]).toMatchObject({
+      Type: 'redirect',
+      RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' },
+    });
+    const calls = proxy.calls.slice(from).map((c) => c.operation);
+    expect(calls).toContain('ModifyListener');
+    expect(calls.filter((op) => op === 'CreateListener')).toHaveLength(1); // only HTTPS:443
+
+    const down = await runCli(['down', '--yes'], plain);
+    expect(down.code, down.stderr).toBe(0);
+    expect(await recordsOf()).toEqual(zoneBefore);
+    expect(counts(await inventory(aws))).toEqual(EMPTY);
+  });
+});
