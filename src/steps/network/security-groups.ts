@@ -87,7 +87,11 @@ async function ensureGroup(
   const vpcId = ctx.state.current.network?.vpcId;
   if (!vpcId) throw missingStep('network', 'instances create');
   const ec2 = ctx.aws.ec2;
-  let group = await findGroup(ec2, ctx.state.current[key]?.id, name, vpcId);
+  // Nothing recorded (a first run): create at once, and look the name up only if EC2 says it is
+  // taken (a create whose answer was lost, a lost state). One call less before the load balancer,
+  // which waits for this group and then provisions for minutes.
+  const recordedId = ctx.state.current[key]?.id;
+  let group = recordedId ? await findGroup(ec2, recordedId, name, vpcId) : undefined;
   if (group) {
     assertOwned('security group', `${name} (${group.GroupId})`, group.Tags, stack);
     if (ctx.state.current[key]?.id !== group.GroupId) await ctx.state.record({ [key]: { id: group.GroupId!, name } });
@@ -103,8 +107,8 @@ async function ensureGroup(
       );
       group = { GroupId: out.GroupId!, GroupName: name, IpPermissions: [] };
     } catch (e) {
-      // The SDK retried a create whose answer was lost (a 5xx after EC2 acted): the group is
-      // there now. Take it only if it carries our tag, as on any rerun.
+      // Taken: a group from a run whose state was lost, or a create whose answer was lost (a 5xx
+      // after EC2 acted; the SDK retried). Take it only if it carries our tag, as on any rerun.
       const raced = isAwsError(e, 'InvalidGroup.Duplicate') ? await findGroup(ec2, undefined, name, vpcId) : undefined;
       if (!raced) throw asOperationError(`create security group ${name}`, e);
       assertOwned('security group', `${name} (${raced.GroupId})`, raced.Tags, stack);

@@ -21,10 +21,7 @@ beforeEach(() => resetAwsMocks());
 
 describe('ensureLbSecurityGroup when the create raced its own retry', () => {
   it('takes the group it created (tagged), records it and makes no second create', async () => {
-    awsMock.ec2
-      .on(DescribeSecurityGroupsCommand)
-      .resolvesOnce({ SecurityGroups: [] })
-      .resolves({
+    awsMock.ec2.on(DescribeSecurityGroupsCommand).resolves({
         SecurityGroups: [
           { GroupId: SG, GroupName: 'web-lb-sg', Tags: [{ Key: 'ecsctl:stack', Value: 'web' }], IpPermissions: RULE },
         ],
@@ -41,7 +38,6 @@ describe('ensureLbSecurityGroup when the create raced its own retry', () => {
   it('refuses a same-named group without the tag (someone else made it meanwhile) and records nothing', async () => {
     awsMock.ec2
       .on(DescribeSecurityGroupsCommand)
-      .resolvesOnce({ SecurityGroups: [] })
       .resolves({ SecurityGroups: [{ GroupId: SG, GroupName: 'web-lb-sg', Tags: [], IpPermissions: [] }] });
     awsMock.ec2.on(CreateSecurityGroupCommand).rejects(awsError('InvalidGroup.Duplicate'));
     const { ctx, state } = testContext(NETWORK);
@@ -58,5 +54,29 @@ describe('ensureLbSecurityGroup when the create raced its own retry', () => {
     await expect(ensureLbSecurityGroup(ctx, { listenerPort: 80, ingressCidr: '0.0.0.0/0' })).rejects.toBeInstanceOf(
       OperationError,
     );
+  });
+});
+
+describe('ensureLbSecurityGroup on a first run and a rerun', () => {
+  it('creates at once when nothing is recorded: no describe before the create', async () => {
+    awsMock.ec2.on(CreateSecurityGroupCommand).resolves({ GroupId: SG });
+    awsMock.ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({});
+    const { ctx, state } = testContext(NETWORK);
+    await ensureLbSecurityGroup(ctx, { listenerPort: 80, ingressCidr: '0.0.0.0/0' });
+    expect(awsMock.ec2).not.toHaveReceivedCommand(DescribeSecurityGroupsCommand);
+    expect(awsMock.ec2).toHaveReceivedCommandWith(AuthorizeSecurityGroupIngressCommand, { GroupId: SG });
+    expect(state.current.lbSecurityGroup).toEqual({ id: SG, name: 'web-lb-sg' });
+  });
+
+  it('reads the recorded group and creates nothing when it is there with its rule', async () => {
+    awsMock.ec2.on(DescribeSecurityGroupsCommand, { GroupIds: [SG] }).resolves({
+      SecurityGroups: [
+        { GroupId: SG, GroupName: 'web-lb-sg', Tags: [{ Key: 'ecsctl:stack', Value: 'web' }], IpPermissions: RULE },
+      ],
+    });
+    const { ctx } = testContext({ ...NETWORK, lbSecurityGroup: { id: SG, name: 'web-lb-sg' } });
+    await ensureLbSecurityGroup(ctx, { listenerPort: 80, ingressCidr: '0.0.0.0/0' });
+    expect(awsMock.ec2).not.toHaveReceivedCommand(CreateSecurityGroupCommand);
+    expect(awsMock.ec2).not.toHaveReceivedCommand(AuthorizeSecurityGroupIngressCommand);
   });
 });
