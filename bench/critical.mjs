@@ -334,7 +334,15 @@ export async function critical({ row, log }) {
       return cs.length ? cs[cs.length - 1].t - cs[0].t : NaN;
     };
     const upSpan = span(upStart, upEnd);
-    const downSpan = span(downStart, Date.now());
+    const downEnd = Date.now();
+    const downSpan = span(downStart, downEnd);
+    // Where the rest of the wall time goes: before the first call (node, modules, state, lock) and
+    // after the last (state write, lock release, exit).
+    const edges = (from, to) => {
+      const cs = proxy.calls.filter((c) => c.agent === 'client' && c.t >= from && c.t <= to);
+      return `${cs[0].t - from} ms before the first call, ${to - cs[cs.length - 1].t} ms after the last`;
+    };
+    log(`up: ${edges(upStart, upEnd)}; down: ${edges(downStart, downEnd)}`);
     row(
       '`up` first to last AWS call / critical path',
       `${(upSpan / 1000).toFixed(2)} / ${(ms(u.critical) / 1000).toFixed(2)} s = ${(upSpan / ms(u.critical)).toFixed(2)}×`,
