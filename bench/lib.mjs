@@ -7,10 +7,43 @@ import { spawn, execFileSync } from 'node:child_process';
 import { createServer as netServer } from 'node:net';
 import { createServer, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-// BENCH_BIN measures another ecsctl, e.g. the installed package (<prefix>/lib/node_modules/ecsctl/bin/ecsctl.js).
-export const BIN = process.env.BENCH_BIN ?? `${ROOT}bin/ecsctl.js`;
+// The ecsctl measured. By default the published package as users get it (`installPackage`, below,
+// sets it before anything runs); BENCH_BIN=dev measures the developer build (tsc → dist/), any
+// other BENCH_BIN that file (e.g. <prefix>/lib/node_modules/ecsctl/bin/ecsctl.js).
+export let BIN =
+  process.env.BENCH_BIN && process.env.BENCH_BIN !== 'dev' ? process.env.BENCH_BIN : `${ROOT}bin/ecsctl.js`;
+
+/**
+ * `npm pack` (which bundles src/ into pkg/) and `npm install --global --offline` of the tarball
+ * into a temporary prefix: what `npm install -g ecsctl` gives a user. Sets BIN to the installed
+ * entry point; returns {tarballBytes, installMs, prefix}. Skipped when BENCH_BIN is set.
+ */
+export async function installPackage(dir) {
+  if (process.env.BENCH_BIN) return undefined;
+  const packed = await run('npm', ['pack', '--pack-destination', dir, '--json', '--loglevel', 'error']);
+  if (packed.code !== 0) throw new Error(`npm pack exited ${packed.code}: ${packed.stderr.slice(-800)}`);
+  const [info] = JSON.parse(packed.stdout);
+  const prefix = join(dir, 'prefix');
+  const started = Date.now();
+  const installed = await run('npm', [
+    'install',
+    '--global',
+    '--offline',
+    '--no-audit',
+    '--no-fund',
+    '--loglevel',
+    'error',
+    '--prefix',
+    prefix,
+    join(dir, info.filename),
+  ]);
+  if (installed.code !== 0) throw new Error(`npm install -g exited ${installed.code}: ${installed.stderr.slice(-800)}`);
+  BIN = join(prefix, 'lib', 'node_modules', 'ecsctl', 'bin', 'ecsctl.js');
+  return { tarballBytes: info.size, installMs: Date.now() - started, prefix };
+}
 export const CREDS = {
   AWS_ACCESS_KEY_ID: 'AKIABENCH00000000000',
   AWS_SECRET_ACCESS_KEY: 'bench',

@@ -5,13 +5,14 @@
  * engine+registry, stops each by PID, prints the table and writes it into bench/README.md.
  *
  * Env: BENCH_RUNS (walkthrough pairs, default 3), BENCH_STARTUP_RUNS (default 15),
- *      BENCH_ONLY=startup,walk,calls,image,critical (default all).
+ *      BENCH_ONLY=startup,walk,calls,image,critical (default all),
+ *      BENCH_BIN (default: the packed tarball installed into a temporary prefix; `dev` = dist/).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { readFileSync, writeFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, ROOT, startMoto, startStandins, warmMoto } from './lib.mjs';
+import { BIN, installPackage, median, ROOT, startMoto, startStandins, warmMoto } from './lib.mjs';
 import { startup } from './startup.mjs';
 import { ecsctlUpDown, walkthrough } from './sides.mjs';
 import { callsAndMemory } from './calls.mjs';
@@ -29,6 +30,26 @@ const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const log = (m) => console.error(`bench: ${m}`);
 
 async function main() {
+  // Every row runs ecsctl as users run it: the packed tarball, installed with npm install -g.
+  const installDir = mkdtempSync(join(tmpdir(), 'ecsctl-bench-pkg-'));
+  try {
+    log('packing and installing the package…');
+    const pkg = await installPackage(installDir);
+    if (pkg)
+      row(
+        'ecsctl measured: the packed tarball installed with `npm install -g --offline` (size; install time)',
+        `${(pkg.tarballBytes / 1e6).toFixed(2)} MB; ${s(pkg.installMs)}`,
+        '',
+        undefined,
+      );
+    else log(`ecsctl measured: ${BIN} (BENCH_BIN)`);
+    await measure();
+  } finally {
+    rmSync(installDir, { recursive: true, force: true });
+  }
+}
+
+async function measure() {
   if (only.has('startup')) {
     log('start-up…');
     const r = await startup(Number(process.env.BENCH_STARTUP_RUNS ?? 15));
