@@ -130,7 +130,11 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
     loadBalancer: async (c) => {
       const { deleteListener } = await import('../steps/lb/listener.js');
       const { deleteLoadBalancer } = await import('../steps/lb/alb.js');
-      const listener = await deleteListener(c);
+      // DeleteLoadBalancer takes the listeners with it: deleting a recorded load balancer's
+      // listener first only put three calls on down's critical path (the interfaces' release
+      // starts with the load balancer's deletion). A listener recorded without its load balancer
+      // is deleted on its own.
+      const listener = c.state.current.loadBalancer ? 'deleted with the load balancer' : await deleteListener(c);
       const lb = await deleteLoadBalancer(c, { timeoutMs });
       // Counted as a deletion whenever the state recorded either (as the summary always has).
       return outcomeOf('deleted', `listener ${listener}, load balancer ${lb}`);

@@ -40,7 +40,6 @@ const DOWN_POINTS = [
   'ModifyTargetGroupAttributes',
   'UpdateService',
   'DeleteService',
-  'DeleteListener',
   'DeleteLoadBalancer',
   'DeregisterContainerInstance',
   'TerminateInstances',
