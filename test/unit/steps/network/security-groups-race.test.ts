@@ -22,10 +22,10 @@ beforeEach(() => resetAwsMocks());
 describe('ensureLbSecurityGroup when the create raced its own retry', () => {
   it('takes the group it created (tagged), records it and makes no second create', async () => {
     awsMock.ec2.on(DescribeSecurityGroupsCommand).resolves({
-        SecurityGroups: [
-          { GroupId: SG, GroupName: 'web-lb-sg', Tags: [{ Key: 'ecsctl:stack', Value: 'web' }], IpPermissions: RULE },
-        ],
-      });
+      SecurityGroups: [
+        { GroupId: SG, GroupName: 'web-lb-sg', Tags: [{ Key: 'ecsctl:stack', Value: 'web' }], IpPermissions: RULE },
+      ],
+    });
     awsMock.ec2.on(CreateSecurityGroupCommand).rejects(awsError('InvalidGroup.Duplicate'));
     const { ctx, state } = testContext(NETWORK);
     const group = await ensureLbSecurityGroup(ctx, { listenerPort: 80, ingressCidr: '0.0.0.0/0' });
