@@ -2,6 +2,7 @@
  * Global options, resolved and checked before anything touches AWS or the state file.
  */
 import { UsageError } from './errors.js';
+import { isS3Url, parseS3Url } from './state/location.js';
 import * as v from './util/validate.js';
 
 /** As commander parses them (see program.ts). */
@@ -14,6 +15,7 @@ export interface RawGlobals {
   readonly yes?: boolean;
   readonly verbose?: boolean;
   readonly name?: string;
+  readonly stateKmsKey?: string;
 }
 
 export interface Globals {
@@ -26,6 +28,8 @@ export interface Globals {
   readonly yes: boolean;
   readonly verbose: boolean;
   readonly name?: string;
+  /** KMS key (ID, ARN or alias) for SSE-KMS on an s3:// state; SSE-S3 when omitted. */
+  readonly stateKmsKey?: string;
 }
 
 export const DEFAULT_STATE = './ecsctl.state.json';
@@ -33,6 +37,13 @@ export const DEFAULT_STATE = './ecsctl.state.json';
 export function resolveGlobals(raw: RawGlobals, env: NodeJS.ProcessEnv = process.env): Globals {
   const statePath = raw.state ?? env.ECSCTL_STATE ?? DEFAULT_STATE;
   if (statePath.trim() === '') throw new UsageError('--state must not be empty');
+  // An s3:// state is checked here, before any AWS call: no key, a folder key, a bad bucket name.
+  if (isS3Url(statePath)) parseS3Url(statePath, raw.state !== undefined ? '--state' : 'ECSCTL_STATE');
+  const stateKmsKey = raw.stateKmsKey ?? (env.ECSCTL_STATE_KMS_KEY || undefined);
+  if (stateKmsKey !== undefined && !/^[\w:/.@-]{1,2048}$/.test(stateKmsKey))
+    throw new UsageError(`--state-kms-key ${JSON.stringify(stateKmsKey)} is not a KMS key ID, ARN or alias`);
+  if (stateKmsKey !== undefined && !isS3Url(statePath))
+    throw new UsageError('--state-kms-key applies only to an s3:// --state');
   const regionSource = raw.region !== undefined ? '--region' : env.AWS_REGION ? 'AWS_REGION' : 'AWS_DEFAULT_REGION';
   const region = raw.region ?? (env.AWS_REGION || undefined) ?? (env.AWS_DEFAULT_REGION || undefined);
   const endpointSource = raw.endpointUrl !== undefined ? '--endpoint-url' : 'AWS_ENDPOINT_URL';
@@ -48,6 +59,7 @@ export function resolveGlobals(raw: RawGlobals, env: NodeJS.ProcessEnv = process
     yes: raw.yes === true,
     verbose: raw.verbose === true,
     name: raw.name === undefined ? undefined : v.stackName(raw.name),
+    ...(stateKmsKey !== undefined ? { stateKmsKey } : {}),
   };
 }
 

@@ -20,6 +20,7 @@ import { registerCompletion } from './commands/completion.js';
 import { registerRun } from './commands/run.js';
 import { registerDoctor } from './commands/doctor.js';
 import { suggestClosestOptions } from './suggest.js';
+import { registerState } from './commands/state.js';
 
 export function buildProgram(): Command {
   const program = new Command('ecsctl')
@@ -32,7 +33,13 @@ export function buildProgram(): Command {
     .addOption(
       new Option(
         '--state <file>',
-        'Path of the state file that records every resource of the stack (default: ./ecsctl.state.json, env ECSCTL_STATE).',
+        'Path of the state file that records every resource of the stack, or s3://BUCKET/KEY to share it with a team (default: ./ecsctl.state.json, env ECSCTL_STATE).',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--state-kms-key <key>',
+        'KMS key ID, ARN or alias to encrypt an s3:// state with SSE-KMS (default: SSE-S3, env ECSCTL_STATE_KMS_KEY).',
       ),
     )
     .addOption(
@@ -104,6 +111,7 @@ Examples:
   registerLogs(program);
   registerRun(program);
   registerDoctor(program);
+  registerState(program);
   registerCompletion(program);
   suggestClosestOptions(program);
   return program;

@@ -12,6 +12,9 @@ import { profileRegion, resolveGlobals, type Globals, type RawGlobals } from '..
 import type { ProgressView } from '../orchestrate/graph.js';
 import { acquireLock, type Lock } from '../state/lock.js';
 import { emptyState, type State } from '../state/schema.js';
+import { fileBackend, type StateBackend } from '../state/backend.js';
+import { isS3Url } from '../state/location.js';
+import type { OpenS3Options } from '../state/open-s3.js';
 import { fileStateHandle, readState, type StateHandle } from '../state/store.js';
 import type { StepContext } from '../steps/context.js';
 import { progressObserver } from '../ui/progress.js';
@@ -80,6 +83,8 @@ export interface RunnerDeps {
   readonly startClients: (settings: AwsSettings, services: readonly ServiceName[]) => Promise<LoadingClients>;
   readonly profileRegion: (profile: string | undefined) => Promise<string | undefined>;
   readonly confirm: (question: string) => Promise<boolean>;
+  /** An s3:// --state (loaded only then: the S3 SDK costs time to import). */
+  readonly s3Backend: (globals: Globals, options: OpenS3Options) => Promise<StateBackend>;
 }
 
 export const processDeps: RunnerDeps = {
@@ -94,7 +99,18 @@ export const processDeps: RunnerDeps = {
   startClients: async (settings, services) => (await import('../aws/clients.js')).startClients(settings, services),
   profileRegion,
   confirm: askYesNo,
+  s3Backend: async (globals, options) => (await import('../state/open-s3.js')).openS3Backend(globals, options),
 };
+
+/** The backend behind --state: the local file (default) or an S3 object. */
+export async function stateBackend(globals: Globals, deps: RunnerDeps, term: Terminal): Promise<StateBackend> {
+  if (!isS3Url(globals.statePath)) return fileBackend(globals.statePath, deps);
+  return deps.s3Backend(globals, {
+    warn: (m) => term.line(`! ${m}`),
+    ...(globals.verbose ? { log: (line: string) => term.line(line) } : {}),
+    userAgent: `ecsctl/${VERSION}`,
+  });
+}
 
 export async function runCommand<R>(
   raw: RawGlobals,
@@ -126,8 +142,9 @@ export async function runCommand<R>(
   }
   let lock: Lock | undefined;
   try {
-    if (spec.mutates) lock = await deps.lock(globals.statePath, `ecsctl ${spec.command}`);
-    const existing = await deps.readState(globals.statePath);
+    const backend = await stateBackend(globals, deps, term);
+    if (spec.mutates) lock = await backend.lock(`ecsctl ${spec.command}`);
+    const existing = await backend.read();
     const initial = await initialState(existing, globals, spec, deps);
     if (spec.destructive && !globals.yes) {
       const question = spec.confirm?.(initial) ?? `${spec.command} for stack ${initial.name}?`;
@@ -161,7 +178,7 @@ export async function runCommand<R>(
         aws: loading.aws,
         report: io.report,
         // A state file appears on disk only when a step records something.
-        state: deps.stateHandle(globals.statePath, initial),
+        state: backend.handle(initial),
         sleep: (ms, signal) => sleep(ms * scale, signal ? [controller.signal, signal] : [controller.signal]),
         now: Date.now,
         signal: controller.signal,
