@@ -129,6 +129,26 @@ describe('two operators on one s3:// state', () => {
     expect(await object()).toBe(theirs);
   }, 180_000);
 
+  it('SIGKILL while holding the lock: the lock stays, state unlock --yes removes it, a rerun converges', async () => {
+    const a = spawnCli(['up', '--image', IMAGE], alice);
+    for (let i = 0; i < 200 && (await object('web.json.lock')) === undefined; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300));
+    a.kill('SIGKILL');
+    await collect(a, { timeoutMs: 30_000 });
+    expect(JSON.parse((await object('web.json.lock'))!).pid).toBe(a.pid);
+    const u = await runCli(['state', 'unlock', '--yes'], bob);
+    expect(u.code, u.stderr).toBe(0);
+    expect(u.stderr + u.stdout).toMatch(new RegExp(`pid ${a.pid} \\(ecsctl up`));
+    // The stack here was half torn down by the conflict test's `down` (whose state write was
+    // refused), so this rerun is judged on the lock only: it is taken and released again.
+    // TODO(issue 21): run this on a whole stack and require exit 0 (a converged rerun).
+    const rerun = await runCli(['up', '--image', IMAGE], alice);
+    expect(rerun.code, rerun.stderr.slice(-800)).not.toBe(3);
+    expect(rerun.stderr).not.toMatch(/locked by/);
+    expect(await object('web.json.lock')).toBeUndefined();
+  }, 180_000);
+
   it('down with the S3 state leaves nothing', async () => {
     const r = await runCli(['down', '--yes'], alice);
     expect(r.code, r.stderr.slice(-800)).toBe(0);
