@@ -37,22 +37,55 @@ export function s3Backend(s3: S3Client, where: S3Location, options: S3BackendOpt
   let etag: string | undefined;
   let versioningChecked = false;
 
-  const write = async (state: State): Promise<void> => {
+  /** One conditional PutObject; resolves with the new ETag. */
+  const put = async (body: string): Promise<string | undefined> => {
     const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const out = await s3.send(
+      new PutObjectCommand({
+        Bucket: where.bucket,
+        Key: where.key,
+        Body: body,
+        ContentType: 'application/json',
+        ...(etag === undefined ? { IfNoneMatch: '*' } : { IfMatch: etag }),
+        ...writes.encryption,
+      }),
+    );
+    return out.ETag;
+  };
+
+  /** The object as it is now (text and ETag), or undefined when there is none. */
+  const current = async (): Promise<{ text: string; etag: string | undefined } | undefined> => {
+    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
     try {
-      const out = await s3.send(
-        new PutObjectCommand({
-          Bucket: where.bucket,
-          Key: where.key,
-          Body: `${JSON.stringify(state, null, 2)}\n`,
-          ContentType: 'application/json',
-          ...(etag === undefined ? { IfNoneMatch: '*' } : { IfMatch: etag }),
-          ...writes.encryption,
-        }),
-      );
-      etag = out.ETag;
+      const out = await s3.send(new GetObjectCommand({ Bucket: where.bucket, Key: where.key }));
+      return { text: (await out.Body?.transformToString('utf8')) ?? '', etag: out.ETag };
     } catch (e) {
-      if (isAwsError(e, 'PreconditionFailed', 'ConditionalRequestConflict')) {
+      if (isAwsError(e, 'NoSuchKey', 'NotFound')) return undefined;
+      throw s3Failure('read the state', where, e);
+    }
+  };
+
+  const write = async (state: State): Promise<void> => {
+    const body = `${JSON.stringify(state, null, 2)}\n`;
+    // Two tries at most: the second only after a 409 that changed nothing (see below).
+    for (let attempt = 0; ; attempt++) {
+      try {
+        etag = await put(body);
+        return;
+      } catch (e) {
+        if (!isAwsError(e, 'PreconditionFailed', 'ConditionalRequestConflict'))
+          throw s3Failure('write the state', where, e);
+        // 412 may also be our own write whose answer was lost: the SDK retried it with the same
+        // If-Match, which the first attempt had already made stale. Only the content can tell.
+        const now = await current();
+        if (now !== undefined && now.text === body) {
+          etag = now.etag;
+          return;
+        }
+        // 409 ConditionalRequestConflict: another conditional write on the key was in flight;
+        // S3 says retry. If the object is still the one we last saw, nobody else won: try once more.
+        const untouched = (now === undefined && etag === undefined) || (now !== undefined && now.etag === etag);
+        if (attempt === 0 && untouched && isAwsError(e, 'ConditionalRequestConflict')) continue;
         throw new StateError(
           `someone else changed the state ${where.url} since ecsctl read it; it was not overwritten`,
           {
@@ -61,7 +94,6 @@ export function s3Backend(s3: S3Client, where: S3Location, options: S3BackendOpt
           },
         );
       }
-      throw s3Failure('write the state', where, e);
     }
   };
 
@@ -80,20 +112,9 @@ export function s3Backend(s3: S3Client, where: S3Location, options: S3BackendOpt
       return lock;
     },
     async read() {
-      const { GetObjectCommand } = await import('@aws-sdk/client-s3');
-      let text: string;
-      try {
-        const out = await s3.send(new GetObjectCommand({ Bucket: where.bucket, Key: where.key }));
-        text = (await out.Body?.transformToString('utf8')) ?? '';
-        etag = out.ETag;
-      } catch (e) {
-        if (isAwsError(e, 'NoSuchKey', 'NotFound')) {
-          etag = undefined;
-          return undefined;
-        }
-        throw s3Failure('read the state', where, e);
-      }
-      return parseState(text, where.url);
+      const now = await current();
+      etag = now?.etag;
+      return now === undefined ? undefined : parseState(now.text, where.url);
     },
     handle(initial) {
       let current = initial;

@@ -69,6 +69,10 @@ export async function acquireS3Lock(
     }
     const held = await readS3Lock(s3, where);
     if (held.info === undefined && held.etag === undefined) continue; // Released meanwhile: try again.
+    // Our own create whose answer was lost (the SDK's retry then met the lock it had made).
+    if (held.info && JSON.stringify(held.info) === JSON.stringify(mine)) {
+      return { path: `${where.url}.lock`, release: () => releaseIfMine(s3, where, body) };
+    }
     if (held.info && held.info.host === hostname() && !pidAlive(held.info.pid)) {
       await deleteLock(s3, where, held.etag);
       continue;
