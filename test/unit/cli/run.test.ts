@@ -1,3 +1,9 @@
+import {
+  DeleteObjectCommand,
+  GetBucketVersioningCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { ExitCode, InterruptedError, OperationError, UsageError, type EcsctlError } from '../../../src/errors.js';
 import { runCommand, type CommandSpec, type RunnerDeps } from '../../../src/cli/run.js';
@@ -5,6 +11,9 @@ import { emptyState, type State } from '../../../src/state/schema.js';
 import { memoryStateHandle } from '../../../src/state/store.js';
 import { terminal } from '../../../src/ui/terminal.js';
 import type { Clients } from '../../../src/aws/clients.js';
+import { parseS3Url } from '../../../src/state/location.js';
+import { s3Backend } from '../../../src/state/s3-backend.js';
+import { body, client, s3Error, s3Mock } from '../helpers/s3.js';
 
 /** A runner with an in-memory state file, no AWS and stdout/stderr captured; `events` is the order things happened in. */
 function fakeRunner(o: { state?: State; tty?: boolean; answer?: boolean } = {}) {
@@ -43,6 +52,10 @@ function fakeRunner(o: { state?: State; tty?: boolean; answer?: boolean } = {}) 
     confirm: async (question) => {
       events.push(`ask ${question}`);
       return o.answer === true;
+    },
+    s3Backend: async (globals) => {
+      events.push(`s3 ${globals.statePath}`);
+      return s3Backend(client(), parseS3Url(globals.statePath, '--state'), { warn: () => undefined });
     },
   };
   const exitOf = (e: unknown) => (e as EcsctlError).exitCode ?? ExitCode.Failed;
@@ -167,5 +180,93 @@ describe('runCommand', () => {
     await runCommand({ name: 'web', region: 'us-east-1', json: true }, warning, r.deps);
     expect(r.stderr.join('')).toBe('! log group /ecs/web is not ours\n');
     expect(JSON.parse(r.stdout.join(''))).toEqual({ ok: true });
+  });
+});
+
+describe('runCommand with an s3:// state', () => {
+  const URL = 's3://team-state/web.json';
+  /** S3 that keeps the lock object and the state in memory, honouring If-None-Match / If-Match. */
+  function memoryS3() {
+    const objects = new Map<string, { text: string; etag: string }>();
+    let n = 0;
+    s3Mock.reset();
+    s3Mock
+      .on(PutObjectCommand)
+      .callsFake((i: { Key: string; Body: string; IfNoneMatch?: string; IfMatch?: string }) => {
+        const now = objects.get(i.Key);
+        if ((i.IfNoneMatch === '*' && now) || (i.IfMatch !== undefined && now?.etag !== i.IfMatch))
+          throw s3Error('PreconditionFailed', 412);
+        const etag = `"e${++n}"`;
+        objects.set(i.Key, { text: i.Body, etag });
+        return { ETag: etag };
+      });
+    s3Mock.on(GetObjectCommand).callsFake((i: { Key: string }) => {
+      const now = objects.get(i.Key);
+      if (!now) throw s3Error('NoSuchKey', 404);
+      return { Body: body(now.text), ETag: now.etag };
+    });
+    s3Mock.on(DeleteObjectCommand).callsFake((i: { Key: string }) => void objects.delete(i.Key));
+    s3Mock.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
+    return objects;
+  }
+
+  it('locks, reads and records through S3, and removes the lock at the end', async () => {
+    const objects = memoryS3();
+    const r = fakeRunner();
+    await runCommand({ name: 'web', region: 'us-east-1', state: URL }, spec(), r.deps);
+    expect(r.events).toEqual([`s3 ${URL}`, 'clients us-east-1 ecs']);
+    expect(JSON.parse(objects.get('web.json')!.text).cluster.name).toBe('web');
+    expect(objects.has('web.json.lock')).toBe(false);
+  });
+
+  it('removes the lock when the step fails', async () => {
+    const objects = memoryS3();
+    const r = fakeRunner();
+    const failing = spec({
+      run: async () => {
+        expect(objects.has('web.json.lock')).toBe(true);
+        throw new OperationError('CreateCluster failed');
+      },
+    });
+    const e = await runCommand({ name: 'web', region: 'us-east-1', state: URL }, failing, r.deps).catch((x) => x);
+    expect(r.exitOf(e)).toBe(1);
+    expect(objects.has('web.json.lock')).toBe(false);
+  });
+
+  it('removes the lock on Ctrl-C (exit 130), after recording what the step had', async () => {
+    const objects = memoryS3();
+    const r = fakeRunner();
+    const interrupted = spec({
+      run: async (ctx) => {
+        await ctx.state.record({ cluster: { name: 'web', arn: 'arn:aws:ecs:us-east-1:123456789012:cluster/web' } });
+        const stopped = new Promise((_, reject) =>
+          ctx.signal!.addEventListener('abort', () => reject(ctx.signal!.reason as Error)),
+        );
+        // Ctrl-C as the runner hears it: its own SIGINT listener (the last one added), and no other.
+        (process.listeners('SIGINT').at(-1) as () => void)();
+        return stopped as Promise<{ ok: boolean }>;
+      },
+    });
+    const e = await runCommand({ name: 'web', region: 'us-east-1', state: URL }, interrupted, r.deps).catch((x) => x);
+    expect(e).toBeInstanceOf(InterruptedError);
+    expect(r.exitOf(e)).toBe(130);
+    expect(objects.has('web.json.lock')).toBe(false);
+    expect(JSON.parse(objects.get('web.json')!.text).cluster.name).toBe('web');
+  });
+
+  it('a state someone else changed mid-run: exit 3, their object kept, the lock removed', async () => {
+    const objects = memoryS3();
+    const r = fakeRunner();
+    const raced = spec({
+      run: async (ctx) => {
+        objects.set('web.json', { text: 'theirs', etag: '"theirs"' });
+        await ctx.state.record({ cluster: { name: 'web', arn: 'arn:aws:ecs:us-east-1:123456789012:cluster/web' } });
+        return { ok: true };
+      },
+    });
+    const e = await runCommand({ name: 'web', region: 'us-east-1', state: URL }, raced, r.deps).catch((x) => x);
+    expect(r.exitOf(e)).toBe(3);
+    expect(objects.get('web.json')!.text).toBe('theirs');
+    expect(objects.has('web.json.lock')).toBe(false);
   });
 });
