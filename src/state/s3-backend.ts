@@ -35,6 +35,8 @@ export function s3Backend(s3: S3Client, where: S3Location, options: S3BackendOpt
       : { ServerSideEncryption: 'AES256' },
   };
   let etag: string | undefined;
+  /** The object's content as last read or written: a record that changes nothing is not sent. */
+  let stored: string | undefined;
   let versioningChecked = false;
 
   /** One conditional PutObject; resolves with the new ETag. */
@@ -67,19 +69,23 @@ export function s3Backend(s3: S3Client, where: S3Location, options: S3BackendOpt
 
   const write = async (state: State): Promise<void> => {
     const body = `${JSON.stringify(state, null, 2)}\n`;
+    if (etag !== undefined && body === stored) return; // A converged rerun writes nothing.
     // Two tries at most: the second only after a 409 that changed nothing (see below).
     for (let attempt = 0; ; attempt++) {
       try {
         etag = await put(body);
+        stored = body;
         return;
       } catch (e) {
-        if (!isAwsError(e, 'PreconditionFailed', 'ConditionalRequestConflict'))
+        // NoSuchKey: If-Match on an object someone deleted meanwhile.
+        if (!isAwsError(e, 'PreconditionFailed', 'ConditionalRequestConflict', 'NoSuchKey'))
           throw s3Failure('write the state', where, e);
         // 412 may also be our own write whose answer was lost: the SDK retried it with the same
         // If-Match, which the first attempt had already made stale. Only the content can tell.
         const now = await current();
         if (now !== undefined && now.text === body) {
           etag = now.etag;
+          stored = body;
           return;
         }
         // 409 ConditionalRequestConflict: another conditional write on the key was in flight;
@@ -114,6 +120,7 @@ export function s3Backend(s3: S3Client, where: S3Location, options: S3BackendOpt
     async read() {
       const now = await current();
       etag = now?.etag;
+      stored = now?.text;
       return now === undefined ? undefined : parseState(now.text, where.url);
     },
     handle(initial) {

@@ -126,6 +126,26 @@ describe('the S3 state: conditional, encrypted writes', () => {
     expect(stateWrites()).toHaveLength(1);
   });
 
+  it('a record that changes nothing sends nothing (a converged rerun writes no state)', async () => {
+    s3Mock.on(GetObjectCommand).resolves({ Body: body(TEXT), ETag: '"v1"' });
+    const { b } = backend();
+    const h = b.handle((await b.read())!);
+    await h.record({});
+    expect(stateWrites()).toEqual([]);
+  });
+
+  it('the object deleted by someone else meanwhile (If-Match answered NoSuchKey): exit 3, nothing recreated', async () => {
+    s3Mock
+      .on(GetObjectCommand)
+      .resolvesOnce({ Body: body(TEXT), ETag: '"v1"' })
+      .rejects(s3Error('NoSuchKey', 404));
+    s3Mock.on(PutObjectCommand).rejects(s3Error('NoSuchKey', 404));
+    const { b } = backend();
+    await b.read();
+    await expect(b.write({ ...STATE, ...CLUSTER } as never)).rejects.toThrow(/someone else changed the state/);
+    expect(stateWrites()).toHaveLength(1);
+  });
+
   it('no permission to write: exit 3 naming the object', async () => {
     s3Mock.on(PutObjectCommand).rejects(s3Error('AccessDenied', 403));
     const e = await backend()
