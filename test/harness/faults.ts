@@ -52,6 +52,15 @@ export function throttle(service: string): Decision {
       body: JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }),
     };
   }
+  if (service === 'S3') {
+    // S3's throttling is 503 SlowDown in its REST-XML error body (S3 API reference, "Error responses").
+    return {
+      kind: 'respond',
+      status: 503,
+      headers: { 'content-type': 'application/xml' },
+      body: '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>fault</RequestId><HostId>fault</HostId></Error>',
+    };
+  }
   if (service === 'EC2') {
     return {
       kind: 'respond',

@@ -12,7 +12,7 @@ export interface Call {
   /** "CreateCluster", "RunInstances", … */
   readonly operation: string;
   readonly body: string;
-  /** REST services (Route 53): the request path with its query. */
+  /** REST services (Route 53, S3): the request path with its query. */
   readonly path?: string;
   /** Set once moto has answered (the answer may still be held back from the caller). */
   answered?: boolean;
@@ -57,6 +57,7 @@ const ROUTE53_OPERATIONS: [string, RegExp, string][] = [
 export function operationOf(headers: IncomingHttpHeaders, body: string, method = 'POST', url = '/'): Call {
   const auth = String(headers.authorization ?? '');
   const scope = /Credential=[^/]+\/\d+\/[^/]+\/([^/]+)\//.exec(auth)?.[1] ?? 'unknown';
+  if (scope === 's3') return { service: 'S3', operation: s3Operation(method, url, headers), body, path: url };
   const target = headers['x-amz-target'];
   const rest =
     scope === 'route53' ? ROUTE53_OPERATIONS.find(([m, path]) => m === method && path.test(url))?.[2] : undefined;
@@ -64,6 +65,29 @@ export function operationOf(headers: IncomingHttpHeaders, body: string, method =
     rest ??
     (typeof target === 'string' ? target.split('.').pop()! : (new URLSearchParams(body).get('Action') ?? 'unknown'));
   return { service: scope.toUpperCase(), operation, body, ...(scope === 'route53' ? { path: url } : {}) };
+}
+
+/** The S3 operation of a path-style request (what --endpoint-url gives): the SDK's `x-id`, else the method. */
+export function s3Operation(method: string, url: string, headers: IncomingHttpHeaders): string {
+  const u = new URL(url, 'http://s3');
+  const xid = u.searchParams.get('x-id');
+  if (xid) return xid;
+  const object = u.pathname.split('/').filter(Boolean).length > 1;
+  const sub = ['versioning', 'location', 'tagging', 'policy', 'delete', 'uploads'].find((q) => u.searchParams.has(q));
+  const sub1 = sub ? sub[0]!.toUpperCase() + sub.slice(1) : '';
+  switch (method) {
+    case 'HEAD':
+      return object ? 'HeadObject' : 'HeadBucket';
+    case 'GET':
+      return object ? 'GetObject' : sub ? `GetBucket${sub1}` : 'ListObjects';
+    case 'PUT':
+      if (object) return headers['x-amz-copy-source'] ? 'CopyObject' : 'PutObject';
+      return sub ? `PutBucket${sub1}` : 'CreateBucket';
+    case 'DELETE':
+      return object ? 'DeleteObject' : 'DeleteBucket';
+    default:
+      return sub === 'delete' ? 'DeleteObjects' : `${method} ${u.pathname}`;
+  }
 }
 
 export async function startProxy(

@@ -15,6 +15,7 @@ import {
 import type { Rule } from './rule.js';
 
 export * from './rules.js';
+export { s3AccessDenied, s3ConditionalConflict, s3SlowDown } from './s3.js';
 export * from './proxy.js';
 export type { Rule, StrictCall } from './rule.js';
 

@@ -8,6 +8,7 @@
 import { createServer, request, type Server } from 'node:http';
 import { operationOf } from '../proxy.js';
 import type { Rule, StrictCall } from './rule.js';
+import { s3Params } from './s3.js';
 import { paramsOf } from './wire.js';
 
 export interface StrictProxy {
@@ -36,12 +37,12 @@ export async function startStrictProxy(
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const text = body.toString();
-      const op = operationOf(req.headers, text);
+      const op = operationOf(req.headers, text, req.method, req.url);
       const call: StrictCall = {
         service: op.service,
         operation: op.operation,
         region: regionOf(String(req.headers.authorization ?? '')),
-        params: paramsOf(op.service, text),
+        params: op.service === 'S3' ? s3Params(req.url ?? '/', req.headers) : paramsOf(op.service, text),
         body: text,
         at: clock(),
       };
