@@ -76,7 +76,8 @@ export async function ensureInstances(ctx: StepContext, spec: LaunchSpec): Promi
         `${live.length} instances are running, more than --count ${spec.count}; ecsctl does not terminate the extra ones`,
       );
     warnIfDifferent(ctx, live, spec);
-    if (recorded?.launchToken || recorded?.ids.join() !== liveIds.join()) {
+    // Compared as sets: DescribeInstances gives no order, and a reordered list is no change to record.
+    if (recorded?.launchToken || [...(recorded?.ids ?? [])].sort().join() !== [...liveIds].sort().join()) {
       await ctx.state.record({ instances: { ...recorded, ids: liveIds, launchToken: undefined } });
     }
     return { outcome: 'unchanged', instances: live.map(view), launched: [] };

@@ -126,6 +126,16 @@ describe('ensureInstances: launch', () => {
     expect(state.saved).toHaveLength(0);
   });
 
+  it('records nothing when DescribeInstances lists the recorded instances in another order', async () => {
+    const live = [instance('subnet-0000000a'), instance('subnet-0000000b')];
+    const { ctx, state } = testContext({
+      instances: { ids: live.map((i) => i.InstanceId!).reverse(), ami: SPEC.imageId, type: 't3.small' },
+    });
+    awsMock.ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: live }] });
+    await ensureInstances(ctx, SPEC);
+    expect(state.saved).toHaveLength(0);
+  });
+
   it('resumes an interrupted launch with the recorded token when nothing was launched', async () => {
     const { ctx, state } = testContext({ instances: { ids: [], launchToken: 'feedfacecafebeef' } });
     awsMock.ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
