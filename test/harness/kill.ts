@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { collect, spawnCli, type CliOptions, type CliResult } from './cli.js';
-import type { Proxy } from './proxy.js';
+import type { Call, Proxy } from './proxy.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 20));
 
@@ -30,6 +30,8 @@ export async function runKillingAt(
   points: Iterable<string>,
   args: string[],
   opts: CliOptions,
+  /** How a call is named in `hold`/`points` (and by the proxy's decision): its operation by default. */
+  nameOf: (call: Call) => string = (call) => call.operation,
 ): Promise<KillResult> {
   for (const p of points) hold.add(p);
   const from = proxy.calls.length;
@@ -40,9 +42,9 @@ export async function runKillingAt(
   let killedAt: string | undefined;
   try {
     while (!exited) {
-      const call = proxy.calls.slice(from).find((c) => hold.has(c.operation));
+      const call = proxy.calls.slice(from).find((c) => hold.has(nameOf(c)));
       if (call?.answered) {
-        killedAt = call.operation;
+        killedAt = nameOf(call);
         child.kill('SIGKILL');
         break;
       }
