@@ -129,10 +129,11 @@ describe('the fault suite with an s3:// state', () => {
 
   it('the strict account: 409 ConditionalRequestConflict on the lock and on a state write, SlowDown; up and down succeed', async () => {
     decide = () => ({ kind: 'pass' });
-    const conflict = s3ConditionalConflict({ times: 2 });
+    const isLockObject = (object: string) => object.endsWith('.lock');
     const strict = await startStrictProxy(world.moto.endpoint, [
       ...recoverable(),
-      conflict,
+      s3ConditionalConflict({ times: 1 }, isLockObject),
+      s3ConditionalConflict({ times: 1 }, (object) => !isLockObject(object)),
       s3SlowDown({ rate: 0.2, seed: SEED }),
     ]);
     try {

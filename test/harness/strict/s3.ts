@@ -39,18 +39,24 @@ const objectOf = (c: StrictCall) => `${String(c.params.Bucket)}/${String(c.param
  * write in flight (always, while enabled). `limits` also forces conflicts with no second writer —
  * as if one were in flight — on the first eligible calls (default: none forced).
  */
-export function s3ConditionalConflict(limits: Limits = { times: 0 }): Rule {
+export function s3ConditionalConflict(
+  limits: Limits = { times: 0 },
+  /** Which objects (`bucket/key`) forced conflicts may hit; real concurrency is answered on any. */
+  forcedOn: (object: string) => boolean = () => true,
+): Rule {
   const gate = new Gate('s3-conditional-write-conflict', limits);
-  const inFlight = new Map<string, number>();
+  // Calls let through, until moto answered them. One a later rule answered (answeredBy set) never
+  // reached S3, so it does not count as in flight, wherever this rule is in the list.
+  const inFlight = new Set<StrictCall>();
   let since: number | undefined;
   return rule(gate, `${PUT_OBJECT} (If-Match, If-None-Match: "409 ConditionalRequestConflict"); ${CONDITIONAL}`, {
     before(call, now) {
       if (!conditionalPut(call)) return undefined;
       since ??= now;
       const key = objectOf(call);
-      const busy = gate.enabled && (inFlight.get(key) ?? 0) > 0;
+      const busy = gate.enabled && [...inFlight].some((c) => c.answeredBy === undefined && objectOf(c) === key);
       if (busy) gate.fired += 1;
-      if (busy || (gate.open(since, now) && gate.hit(key))) {
+      if (busy || (forcedOn(key) && gate.open(since, now) && gate.hit(key))) {
         return awsError(
           'S3',
           'ConditionalRequestConflict',
@@ -58,14 +64,11 @@ export function s3ConditionalConflict(limits: Limits = { times: 0 }): Rule {
           409,
         );
       }
-      inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
+      inFlight.add(call);
       return undefined;
     },
     after(call) {
-      if (conditionalPut(call) && call.answeredBy === undefined) {
-        const key = objectOf(call);
-        inFlight.set(key, Math.max(0, (inFlight.get(key) ?? 0) - 1));
-      }
+      inFlight.delete(call);
       return undefined;
     },
   });

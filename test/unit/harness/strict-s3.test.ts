@@ -47,6 +47,14 @@ describe('S3 rules trigger, and stop', () => {
     expect(r.fired).toBe(1);
   });
 
+  it('s3-conditional-write-conflict: a write another rule answered never reached S3, so it is not in flight', () => {
+    const r = s3ConditionalConflict();
+    const slowed = put({ IfMatch: '"e1"' });
+    expect(answers(r, slowed)).toBe(false);
+    slowed.answeredBy = 's3-slow-down';
+    expect(answers(r, put({ IfMatch: '"e1"' }))).toBe(false);
+  });
+
   it('s3-conditional-write-conflict: `times` forces that many with no second writer', () => {
     const r = s3ConditionalConflict({ times: 1 });
     expect(answers(r, put({ IfMatch: '"e1"' }))).toBe(true);
