@@ -155,7 +155,9 @@ describe('two operators on one s3:// state', () => {
   it('the second operator sees the stack, and his up changes nothing: no mutating call, no state write', async () => {
     const status = await runCli(['status', '--json'], bob);
     expect(status.code, status.stderr).toBe(0);
-    expect(JSON.parse(status.stdout).name ?? JSON.parse(status.stdout).stack).toBeDefined();
+    const shown = await runCli(['state', 'show'], bob);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(JSON.parse(shown.stdout)).toEqual(JSON.parse((await object())!));
     const before = { etag: await etag(), inventory: await inventory(aws) };
     const from = proxy.calls.length;
     const text = (await object())!;
