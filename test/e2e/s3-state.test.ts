@@ -194,6 +194,9 @@ describe('two operators on one s3:// state', () => {
     expect(killedAt, result.stderr.slice(-800)).toBe('RegisterTaskDefinition');
     const lock = JSON.parse((await object('web.json.lock'))!);
     expect(lock.command).toBe('ecsctl up');
+    const refused = await runCli(['state', 'unlock'], bob); // no terminal to confirm, no --yes
+    expect(refused.code).toBe(2);
+    expect(await object('web.json.lock')).toBeDefined();
     const u = await runCli(['state', 'unlock', '--yes'], bob);
     expect(u.code, u.stderr).toBe(0);
     expect(u.stderr + u.stdout).toMatch(new RegExp(`pid ${lock.pid} \\(ecsctl up`));
