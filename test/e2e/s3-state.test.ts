@@ -169,6 +169,23 @@ describe('two operators on one s3:// state', () => {
     expect({ etag: await etag(), inventory: await inventory(aws) }).toEqual(before);
   }, 180_000);
 
+  it('a lock from another host: exit 3 at once naming holder and age, nothing sent to the stack; unlock --yes removes it', async () => {
+    const since = new Date(Date.now() - 5 * 60_000).toISOString();
+    const lock = { user: 'carol', host: 'ci-runner-7', pid: 4242, command: 'ecsctl up', since };
+    await s3.send(new PutObjectCommand({ Bucket: 'team-state', Key: 'web.json.lock', Body: JSON.stringify(lock) }));
+    const before = await etag();
+    const from = proxy.calls.length;
+    const r = await runCli(['up', '--image', IMAGE], bob);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/locked by carol@ci-runner-7 pid 4242 \(ecsctl up, 5 min ago\)/);
+    expect(proxy.calls.slice(from).filter((c) => c.service !== 'S3')).toEqual([]);
+    expect(await etag()).toBe(before);
+    const u = await runCli(['state', 'unlock', '--yes'], bob);
+    expect(u.code, u.stderr).toBe(0);
+    expect(u.stderr + u.stdout).toMatch(/carol@ci-runner-7 pid 4242/);
+    expect(await object('web.json.lock')).toBeUndefined();
+  });
+
   it('Ctrl-C while holding the lock: exit 130, what was done is recorded, the lock removed', async () => {
     const atCreate = held.hold(firstCreate);
     const a = spawnCli(['up', '--image', IMAGE2], alice);
