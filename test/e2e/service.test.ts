@@ -145,7 +145,7 @@ describe('service', () => {
     expect(attached.code, attached.stderr).toBe(0);
     const a = JSON.parse(attached.stdout);
     expect(a.outcome).toBe('updated');
-    expect(a.changes).toContain('attach target group web-tg (web:8080)');
+    expect(a.changes).toContain('target group none → web-tg (web:8080)');
     // Done once every registered target is healthy: the polls now look at once, so the rollout may
     // end while the scheduler stand-in has registered one instance's target of two.
     expect(a.rollout.line).toMatch(/^10\/10 running, [12]\/10 healthy, rollout COMPLETED$/);

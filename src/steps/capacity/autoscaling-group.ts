@@ -25,6 +25,7 @@ import { formatElapsed, pollUntil, WAITS } from '../../util/poll.js';
 import { stackOf, type StepContext } from '../context.js';
 import type { SubnetChoice } from '../instances/launch.js';
 import type { Outcome } from '../outcome.js';
+import { fieldChange, type FieldChange } from '../changes.js';
 import type { TemplateRecord } from './launch-template.js';
 
 export const groupName = (stack: string): string => `${stack}-ecs`;
@@ -63,10 +64,8 @@ export async function ensureAutoScalingGroup(ctx: StepContext, spec: GroupSpec):
   let outcome: Outcome | 'updated' = 'unchanged';
   if (live) {
     assertOwned('Auto Scaling group', name, live.Tags, stack);
-    if (!live.Status && (live.MinSize !== spec.count || live.MaxSize !== spec.max)) {
-      // --instance-count / --max-instances changed: move the bounds; managed scaling owns the
-      // desired count inside them (it is only pulled into the new range).
-      const desired = Math.min(Math.max(live.DesiredCapacity ?? spec.count, spec.count), spec.max);
+    const { resize: desired } = groupChanges(live, spec);
+    if (desired !== undefined) {
       try {
         await asg.send(
           new UpdateAutoScalingGroupCommand({
@@ -115,6 +114,27 @@ export async function ensureAutoScalingGroup(ctx: StepContext, spec: GroupSpec):
   const record = { name, arn: live.AutoScalingGroupARN };
   if (recorded?.arn !== record.arn) await recordGroup(ctx, record);
   return { outcome, group: record, live };
+}
+
+/**
+ * What `ensureAutoScalingGroup` changes on a live group: when --instance-count / --max-instances
+ * changed, the bounds move (min = count) and the desired count, managed scaling's to set, is only
+ * pulled into the new range (`resize`: that desired count). A group being deleted is left alone.
+ */
+export function groupChanges(
+  live: AutoScalingGroup,
+  spec: Pick<GroupSpec, 'count' | 'max'>,
+): { readonly resize?: number; readonly changes: FieldChange[] } {
+  if (live.Status || (live.MinSize === spec.count && live.MaxSize === spec.max)) return { changes: [] };
+  const desired = Math.min(Math.max(live.DesiredCapacity ?? spec.count, spec.count), spec.max);
+  return {
+    resize: desired,
+    changes: [
+      ...fieldChange('group min size', live.MinSize, spec.count),
+      ...fieldChange('group max size', live.MaxSize, spec.max),
+      ...fieldChange('group desired capacity', live.DesiredCapacity, desired),
+    ],
+  };
 }
 
 /** The group of that name with its tags and instances, or undefined. While AWS deletes it, `Status` is set. */

@@ -26,6 +26,7 @@ import { formatElapsed, pollUntil, WAITS } from '../../util/poll.js';
 import { findActiveCluster } from '../cluster/cluster.js';
 import { stackOf, type StepContext } from '../context.js';
 import type { Outcome } from '../outcome.js';
+import { fieldChange, type FieldChange } from '../changes.js';
 
 export const providerName = (stack: string): string => `${stack}-capacity`;
 export const DEFAULT_TARGET_CAPACITY = 100;
@@ -63,12 +64,7 @@ export async function ensureCapacityProvider(
     const record = { name, arn: found.capacityProviderArn! };
     if (recorded?.arn !== record.arn) await recordProvider(ctx, record);
     const live = found.autoScalingGroupProvider;
-    const settingsDiffer =
-      live?.managedScaling?.status !== 'ENABLED' ||
-      live.managedScaling.targetCapacity !== o.targetCapacity ||
-      live.managedTerminationProtection !== 'ENABLED' ||
-      live.managedDraining !== 'ENABLED';
-    if (settingsDiffer && live?.autoScalingGroupArn === o.groupArn) {
+    if (providerChanges(found, o).length > 0 && live?.autoScalingGroupArn === o.groupArn) {
       // The group cannot change on a provider; its managed settings can (--target-capacity).
       try {
         await ctx.aws.ecs.send(
@@ -113,6 +109,17 @@ export async function ensureCapacityProvider(
   const record = { name, arn: created!.capacityProviderArn! };
   await recordProvider(ctx, record);
   return { outcome: recorded ? 'recreated' : 'created', provider: record };
+}
+
+/** The managed settings UpdateCapacityProvider would put back or change (--target-capacity). */
+export function providerChanges(found: CapacityProvider, o: { targetCapacity: number }): FieldChange[] {
+  const live = found.autoScalingGroupProvider;
+  return [
+    ...fieldChange('managed scaling', live?.managedScaling?.status, 'ENABLED'),
+    ...fieldChange('target capacity', live?.managedScaling?.targetCapacity, o.targetCapacity),
+    ...fieldChange('managed termination protection', live?.managedTerminationProtection, 'ENABLED'),
+    ...fieldChange('managed draining', live?.managedDraining, 'ENABLED'),
+  ];
 }
 
 /** The provider of that name with its tags, unless missing or INACTIVE (deleted). */

@@ -21,6 +21,7 @@ import type { State } from '../../state/schema.js';
 import { formatElapsed } from '../../util/poll.js';
 import { stackOf, type StepContext } from '../context.js';
 import type { Outcome } from '../outcome.js';
+import { fieldChange, type FieldChange } from '../changes.js';
 
 export type InstancesRecord = NonNullable<State['instances']>;
 export interface SubnetChoice {
@@ -59,6 +60,27 @@ export function userData(clusterName: string): string {
 }
 
 /**
+ * What `ensureInstances` does to the live fleet: it launches the missing instances (a change); more
+ * instances than `count`, or instances of another type, it leaves as they are (`leftAlone`).
+ */
+export function fleetChanges(
+  live: readonly Instance[],
+  spec: Pick<LaunchSpec, 'count' | 'instanceType'>,
+): { readonly missing: number; readonly changes: FieldChange[]; readonly leftAlone: FieldChange[] } {
+  const missing = spec.count - live.length;
+  const types = [...new Set(live.map((i) => i.InstanceType))].sort();
+  const count = fieldChange('instance count', live.length, spec.count);
+  return {
+    missing,
+    changes: missing > 0 ? count : [],
+    leftAlone: [
+      ...(missing < 0 ? count : []),
+      ...(types.length > 0 ? fieldChange('instance type', types, spec.instanceType) : []),
+    ],
+  };
+}
+
+/**
  * Brings the stack's live instance count up to `count`: finds what runs (by tag), launches only
  * the missing ones, records every ID the moment its call returns. More than `count` running is
  * left alone (ecsctl does not scale in) with a warning.
@@ -69,7 +91,7 @@ export async function ensureInstances(ctx: StepContext, spec: LaunchSpec): Promi
   const recorded = ctx.state.current.instances;
   const live = await findStackInstances(ec2, stack, LIVE_STATES);
   const liveIds = live.map((i) => i.InstanceId!);
-  const missing = spec.count - live.length;
+  const { missing } = fleetChanges(live, spec);
   if (missing <= 0) {
     if (missing < 0)
       ctx.report.warn(

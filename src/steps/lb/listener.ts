@@ -18,7 +18,8 @@ import { assertOwned, hasStackTag, keyValueTags } from '../../aws/tags.js';
 import { stackOf, type StepContext } from '../context.js';
 import { elbTags, NOT_FOUND } from './elb-tags.js';
 import type { ConvergeOutcome } from '../outcome.js';
-import { isRedirectToHttps, REDIRECT_TO_HTTPS } from './redirect.js';
+import { HTTPS_PORT, isRedirectToHttps, REDIRECT_TO_HTTPS } from './redirect.js';
+import { fieldChange, type FieldChange } from '../changes.js';
 
 export type ListenerRecord = { readonly arn: string; readonly port: number };
 
@@ -46,6 +47,28 @@ export function forwardTarget(actions: readonly Action[] | undefined): string | 
   return groups.length === 1 ? groups[0]!.TargetGroupArn : undefined;
 }
 
+/** What the listener's default action does, in words ("forward to <arn>", "redirect to HTTPS:443"). */
+function actionWords(actions: readonly Action[] | undefined): string {
+  if (isRedirectToHttps(actions)) return `redirect to HTTPS:${HTTPS_PORT}`;
+  const target = forwardTarget(actions);
+  return target ? `forward to ${target}` : 'something else';
+}
+
+/**
+ * What ModifyListener would correct on the listener found on the port: its protocol, and its
+ * default action (forward to the target group, or with --domain once HTTPS exists, the 301 to HTTPS).
+ */
+export function listenerChanges(found: Listener, s: ListenerSettings): FieldChange[] {
+  const matches = s.redirectToHttps
+    ? isRedirectToHttps(found.DefaultActions)
+    : forwardTarget(found.DefaultActions) === s.targetGroupArn;
+  const wanted = s.redirectToHttps ? `redirect to HTTPS:${HTTPS_PORT}` : `forward to ${s.targetGroupArn}`;
+  return [
+    ...fieldChange('Protocol', found.Protocol, 'HTTP'),
+    ...(matches ? [] : [{ field: 'DefaultActions', old: actionWords(found.DefaultActions), new: wanted }]),
+  ];
+}
+
 /**
  * Makes sure the load balancer has an HTTP listener on `port` forwarding to the target group,
  * and records it. An existing listener of ours on that port whose protocol or default action
@@ -61,16 +84,13 @@ export async function ensureListener(ctx: StepContext, s: ListenerSettings): Pro
   const defaultActions: Action[] = s.redirectToHttps
     ? [REDIRECT_TO_HTTPS]
     : [{ Type: 'forward', TargetGroupArn: s.targetGroupArn }];
-  const actionMatches = (actions: Action[] | undefined) =>
-    s.redirectToHttps ? isRedirectToHttps(actions) : forwardTarget(actions) === s.targetGroupArn;
   let outcome: ConvergeOutcome;
   let arn: string;
   const changed: string[] = [];
   if (found) {
     arn = found.ListenerArn!;
     assertOwned('listener', `${what} (${arn})`, await elbTags(elb, arn, what), stack);
-    if (found.Protocol !== 'HTTP') changed.push('Protocol');
-    if (!actionMatches(found.DefaultActions)) changed.push('DefaultActions');
+    changed.push(...listenerChanges(found, s).map((c) => c.field));
     if (changed.length > 0) {
       try {
         await elb.send(
@@ -114,7 +134,10 @@ export async function ensureListener(ctx: StepContext, s: ListenerSettings): Pro
   return { outcome, listener: record, changed };
 }
 
-async function describeListeners(elb: ElasticLoadBalancingV2Client, loadBalancerArn: string): Promise<Listener[]> {
+export async function describeListeners(
+  elb: ElasticLoadBalancingV2Client,
+  loadBalancerArn: string,
+): Promise<Listener[]> {
   const all: Listener[] = [];
   try {
     for await (const page of paginateDescribeListeners({ client: elb }, { LoadBalancerArn: loadBalancerArn }))

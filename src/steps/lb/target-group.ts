@@ -19,6 +19,7 @@ import { missingStep, OperationError, WaitTimeoutError } from '../../errors.js';
 import { formatElapsed, nextInterval, WAITS } from '../../util/poll.js';
 import { stackOf, type StepContext } from '../context.js';
 import { elbTags, NOT_FOUND } from './elb-tags.js';
+import { fieldChange, type FieldChange } from '../changes.js';
 
 export type TargetGroupRecord = { readonly name: string; readonly arn: string };
 import type { ConvergeOutcome } from '../outcome.js';
@@ -55,19 +56,23 @@ function healthCheck(s: TargetGroupSettings) {
 
 /** Names of the health-check fields whose live value differs from the settings. */
 export function healthCheckDrift(tg: TargetGroup, s: TargetGroupSettings): string[] {
+  return healthCheckChanges(tg, s).map((c) => c.field);
+}
+
+/** Each health-check field whose live value differs from the settings, old → new (AWS's field names). */
+export function healthCheckChanges(tg: TargetGroup, s: TargetGroupSettings): FieldChange[] {
   const want = healthCheck(s);
-  const drift: string[] = [];
-  if (tg.HealthCheckEnabled === false) drift.push('HealthCheckEnabled');
-  if ((tg.HealthCheckProtocol ?? 'HTTP') !== want.HealthCheckProtocol) drift.push('HealthCheckProtocol');
-  if ((tg.HealthCheckPort ?? 'traffic-port') !== want.HealthCheckPort) drift.push('HealthCheckPort');
-  if (tg.HealthCheckPath !== want.HealthCheckPath) drift.push('HealthCheckPath');
-  if (Number(tg.HealthCheckIntervalSeconds) !== want.HealthCheckIntervalSeconds)
-    drift.push('HealthCheckIntervalSeconds');
-  if (Number(tg.HealthCheckTimeoutSeconds) !== want.HealthCheckTimeoutSeconds) drift.push('HealthCheckTimeoutSeconds');
-  if (Number(tg.HealthyThresholdCount) !== want.HealthyThresholdCount) drift.push('HealthyThresholdCount');
-  if (Number(tg.UnhealthyThresholdCount) !== want.UnhealthyThresholdCount) drift.push('UnhealthyThresholdCount');
-  if (tg.Matcher?.HttpCode !== want.Matcher.HttpCode) drift.push('Matcher');
-  return drift;
+  return [
+    ...fieldChange('HealthCheckEnabled', tg.HealthCheckEnabled ?? true, want.HealthCheckEnabled),
+    ...fieldChange('HealthCheckProtocol', tg.HealthCheckProtocol ?? 'HTTP', want.HealthCheckProtocol),
+    ...fieldChange('HealthCheckPort', tg.HealthCheckPort ?? 'traffic-port', want.HealthCheckPort),
+    ...fieldChange('HealthCheckPath', tg.HealthCheckPath, want.HealthCheckPath),
+    ...fieldChange('HealthCheckIntervalSeconds', tg.HealthCheckIntervalSeconds, want.HealthCheckIntervalSeconds),
+    ...fieldChange('HealthCheckTimeoutSeconds', tg.HealthCheckTimeoutSeconds, want.HealthCheckTimeoutSeconds),
+    ...fieldChange('HealthyThresholdCount', tg.HealthyThresholdCount, want.HealthyThresholdCount),
+    ...fieldChange('UnhealthyThresholdCount', tg.UnhealthyThresholdCount, want.UnhealthyThresholdCount),
+    ...fieldChange('Matcher', tg.Matcher?.HttpCode, want.Matcher.HttpCode),
+  ];
 }
 
 export interface TargetGroupResult {

@@ -11,6 +11,7 @@ import { DEFAULT_RETENTION_DAYS, ensureLogGroup, type LogGroupResult } from '../
 import { completeFromFile, defaultLogGroup, taskDefinitionFromFlags, withLogGroup } from './input.js';
 import { imageFor, ensureRevision, type TaskDefinitionResult } from './taskdef.js';
 import type { StepContext } from '../context.js';
+import type { State } from '../../state/schema.js';
 
 export interface TaskDefinitionOptions {
   /** A register-task-definition JSON already read and checked (taskDefinitionFromFile). */
@@ -34,12 +35,15 @@ export type EnsureTaskDefinitionResult = TaskDefinitionResult & {
   readonly executionRole?: Pick<ExecutionRoleResult, 'outcome' | 'roleArn'>;
 };
 
-/** Creates the log group (if any), then registers — or reuses an identical latest revision. */
-export async function ensureTaskDefinition(
-  ctx: StepContext,
+/**
+ * The definition `up` and `taskdef register` would register, before the execution role is added:
+ * from the flags (or the file), with the image recorded unless one is given, and the awslogs
+ * group settled. Pure, and checked (exit 2) before any AWS call; `up --dry-run` diffs the same.
+ */
+export function desiredTaskDefinition(
+  state: State,
   o: TaskDefinitionOptions,
-): Promise<EnsureTaskDefinitionResult> {
-  const state = ctx.state.current;
+): { readonly taskDefinition: RegisterTaskDefinitionCommandInput; readonly logGroup?: string } {
   let td: RegisterTaskDefinitionCommandInput;
   if (o.fromFile) {
     const fileImage = o.fromFile.containerDefinitions?.[0]?.image;
@@ -59,14 +63,22 @@ export async function ensureTaskDefinition(
       env: o.env ?? [],
     });
   }
-  const secrets = o.secrets ?? [];
-  if (secrets.length > 0 && td.executionRoleArn)
+  if ((o.secrets ?? []).length > 0 && td.executionRoleArn)
     throw new UsageError(
       `the task definition file names executionRoleArn ${td.executionRoleArn}; --secret makes and uses ecsctl's own execution role`,
       { hint: 'Remove executionRoleArn from the file, or put the secrets in the file and drop --secret.' },
     );
+  return withLogGroup(td, state.region, o.logs ? defaultLogGroup(state.name) : undefined);
+}
+
+/** Creates the log group (if any), then registers — or reuses an identical latest revision. */
+export async function ensureTaskDefinition(
+  ctx: StepContext,
+  o: TaskDefinitionOptions,
+): Promise<EnsureTaskDefinitionResult> {
+  const state = ctx.state.current;
   // Checked before any AWS call; the group must exist before a task can start.
-  const logged = withLogGroup(td, state.region, o.logs ? defaultLogGroup(state.name) : undefined);
+  const logged = desiredTaskDefinition(state, o);
   const logGroup =
     logged.logGroup === undefined
       ? undefined
@@ -75,7 +87,7 @@ export async function ensureTaskDefinition(
           retentionDays: o.logRetentionDays ?? state.logGroup?.retentionDays ?? DEFAULT_RETENTION_DAYS,
         });
   // The role (and its policy naming exactly these secrets) exists before any task can need it.
-  const exec = await ensureExecutionRole(ctx, secrets);
+  const exec = await ensureExecutionRole(ctx, o.secrets ?? []);
   const final = exec.roleArn ? withSecrets(logged.taskDefinition, exec) : logged.taskDefinition;
   return {
     ...(await ensureRevision(ctx, final)),

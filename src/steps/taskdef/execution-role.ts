@@ -23,7 +23,14 @@ import { OperationError } from '../../errors.js';
 import { stackOf, type StepContext } from '../context.js';
 import { findRole } from '../instances/iam.js';
 import type { Outcome } from '../outcome.js';
-import { accountFromState, partitionOf, secretArn, secretsPolicyDocument, type SecretFlag } from './secrets.js';
+import {
+  accountFromState,
+  partitionOf,
+  secretArn,
+  secretsPolicyDocument,
+  type SecretFlag,
+  type Where,
+} from './secrets.js';
 
 export const executionRoleName = (stack: string): string => `${stack}-task-execution`;
 export const SECRETS_POLICY_NAME = 'ecsctl-secrets';
@@ -77,10 +84,7 @@ export async function ensureExecutionRole(ctx: StepContext, refs: readonly Secre
   // The account of names expanded to ARNs: from an ARN the state holds, else the role's own.
   const account = accountFromState(ctx.state.current) ?? /^arn:[^:]+:iam::(\d{12}):/.exec(role.Arn!)?.[1];
   if (!account) throw new OperationError(`cannot tell the AWS account from role ARN ${role.Arn}`);
-  const secrets = refs.map(([secretName, ref]) => ({
-    name: secretName,
-    valueFrom: secretArn(ref, { region: state.region, account, partition }),
-  }));
+  const secrets = secretEntries(refs, { region: state.region, account, partition });
 
   const managed = executionPolicyArn(partition);
   if (!(await attachedPolicies(ctx, name)).includes(managed)) {
@@ -99,6 +103,11 @@ export async function ensureExecutionRole(ctx: StepContext, refs: readonly Secre
   }
   const outcome = !changed ? 'unchanged' : state.executionRole ? 'updated' : 'created';
   return { outcome, roleArn: role.Arn, secrets };
+}
+
+/** The container definition's `secrets` for these flags: each name with the ARN ECS reads it from. */
+export function secretEntries(refs: readonly SecretFlag[], where: Where): (Secret & { valueFrom: string })[] {
+  return refs.map(([name, ref]) => ({ name, valueFrom: secretArn(ref, where) }));
 }
 
 /** Deletes the inline policies, detaches the managed ones and deletes the role; gone counts as done. */

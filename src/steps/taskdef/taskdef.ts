@@ -151,7 +151,7 @@ export function parseTaskDefinitionArn(arn: string): { family: string; revision:
   return m ? { family: m[1]!, revision: Number(m[2]) } : undefined;
 }
 
-async function describeLatest(
+export async function describeLatest(
   ecs: ECSClient,
   family: string,
 ): Promise<{ taskDefinition: TaskDefinition; tags?: Tag[] } | undefined> {
@@ -190,30 +190,37 @@ function toRecord(td: TaskDefinition): TaskDefinitionRecord {
  * registeredAt, revision, status…). Without this every rerun on real ECS registers a revision.
  */
 export function sameContent(input: RegisterTaskDefinitionCommandInput, live: TaskDefinition): boolean {
-  const pick = (td: RegisterTaskDefinitionCommandInput | TaskDefinition) => {
-    const networkMode = td.networkMode ?? 'bridge';
-    return canonical({
-      networkMode,
-      cpu: td.cpu,
-      memory: td.memory,
-      taskRoleArn: td.taskRoleArn,
-      executionRoleArn: td.executionRoleArn,
-      volumes: td.volumes,
-      placementConstraints: td.placementConstraints,
-      containerDefinitions: (td.containerDefinitions ?? []).map((c) => ({
-        ...c,
-        cpu: c.cpu ?? 0,
-        essential: c.essential ?? true,
-        environment: [...(c.environment ?? [])].sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '')),
-        portMappings: (c.portMappings ?? []).map((m) => ({
-          ...m,
-          protocol: m.protocol ?? 'tcp',
-          hostPort: m.hostPort ?? (networkMode === 'bridge' ? 0 : m.containerPort),
-        })),
+  return JSON.stringify(canonical(asStored(input))) === JSON.stringify(canonical(asStored(live)));
+}
+
+/** The fields a register sets, with the defaults ECS fills in applied (see sameContent). */
+export function asStored(td: RegisterTaskDefinitionCommandInput | TaskDefinition) {
+  const networkMode = td.networkMode ?? 'bridge';
+  return {
+    networkMode,
+    cpu: td.cpu,
+    memory: td.memory,
+    taskRoleArn: td.taskRoleArn,
+    executionRoleArn: td.executionRoleArn,
+    volumes: td.volumes,
+    placementConstraints: td.placementConstraints,
+    containerDefinitions: (td.containerDefinitions ?? []).map((c) => ({
+      ...c,
+      cpu: c.cpu ?? 0,
+      essential: c.essential ?? true,
+      environment: [...(c.environment ?? [])].sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '')),
+      portMappings: (c.portMappings ?? []).map((m) => ({
+        ...m,
+        protocol: m.protocol ?? 'tcp',
+        hostPort: m.hostPort ?? (networkMode === 'bridge' ? 0 : m.containerPort),
       })),
-    });
+    })),
   };
-  return JSON.stringify(pick(input)) === JSON.stringify(pick(live));
+}
+
+/** Equal when both read the same once ECS's defaults and empty values are settled. */
+export function sameStored(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
 
 function canonical(value: unknown): unknown {

@@ -289,7 +289,7 @@ describe('updateService', () => {
     });
     expect(awsMock.ecs).not.toHaveReceivedCommand(DeleteServiceCommand);
     expect(awsMock.ecs).not.toHaveReceivedCommand(CreateServiceCommand);
-    expect(result.changes).toEqual(['attach target group web-tg (web:8080)', 'health check grace period 0s → 30s']);
+    expect(result.changes).toEqual(['target group none → web-tg (web:8080)', 'health check grace period 0s → 30s']);
   });
 
   it('scales and rolls to the latest ACTIVE revision, and puts back a circuit breaker that is off', async () => {
@@ -318,7 +318,7 @@ describe('updateService', () => {
     expect(result.changes).toEqual([
       'desired count 10 → 4',
       'task definition web:1 → web:2',
-      'deployment circuit breaker on, with rollback',
+      'deployment circuit breaker off → on, with rollback',
     ]);
     expect(result.rollout?.deploymentId).toBe('ecs-svc/2');
   });
