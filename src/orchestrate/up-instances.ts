@@ -6,6 +6,7 @@
 import type { StepContext } from '../steps/context.js';
 import { outcomeOf, type TaskOutcome } from './graph.js';
 import type { UpSettings } from './settings.js';
+import { groupBounds } from './up-inputs.js';
 
 export async function upInstances(c: StepContext, s: UpSettings, imageId: string): Promise<TaskOutcome> {
   const { ensureInstances } = await import('../steps/instances/launch.js');
@@ -22,8 +23,8 @@ export async function upInstances(c: StepContext, s: UpSettings, imageId: string
       profileName: st.instanceRole!.profileName,
       clusterName: st.cluster!.name,
       subnets,
-      count: s.instanceCount,
-      maxInstances: s.maxInstances ?? 2 * s.instanceCount,
+      count: groupBounds(s).count,
+      maxInstances: groupBounds(s).max,
       targetCapacity: s.targetCapacity,
       wait: true,
       waitTimeoutMs: s.waitTimeoutMs,

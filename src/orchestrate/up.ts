@@ -26,6 +26,7 @@ import { taskContext } from './task-context.js';
 import { clampDesiredCount } from '../steps/service/autoscaling-policy.js';
 import type { State } from '../state/schema.js';
 import { upDomain, upDomainPlan, upDomainRunners, UP_DOMAIN_SERVICES, type UpDomainTaskId } from './domain-tasks.js';
+import { serviceUpdateInput, targetGroupSettings, taskDefinitionOptions } from './up-inputs.js';
 
 export type UpTaskId =
   | 'network'
@@ -170,11 +171,7 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
     },
     targetGroup: async (c) => {
       const { ensureTargetGroup } = await import('../steps/lb/target-group.js');
-      const { LB_DEFAULTS } = await import('../settings/defaults.js');
-      return outcomeOf(
-        (await ensureTargetGroup(c, { ...LB_DEFAULTS, port: s.containerPort, healthCheckPath: s.healthCheckPath }))
-          .outcome,
-      );
+      return outcomeOf((await ensureTargetGroup(c, targetGroupSettings(s))).outcome);
     },
     listener: async (c) => {
       const { ensureListener } = await import('../steps/lb/listener.js');
@@ -198,16 +195,7 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
     push: (c) => image.push(c),
     taskdef: async (c) => {
       const { ensureTaskDefinition } = await import('../steps/taskdef/ensure.js');
-      const r = await ensureTaskDefinition(c, {
-        image: image.uri(c),
-        containerPort: s.containerPort,
-        memory: s.memory,
-        cpu: s.cpu,
-        logs: s.logs,
-        logRetentionDays: s.logRetentionDays,
-        env: s.env,
-        secrets: s.secret,
-      });
+      const r = await ensureTaskDefinition(c, taskDefinitionOptions(s, image.uri(c)));
       return outcomeOf(r.outcome, `${r.outcome}, revision ${r.taskDefinition?.revision}`);
     },
     service: async (c) => {
@@ -222,11 +210,7 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
       // (terraform-aws-ecs#346); a new service starts at the count clamped into [min, max].
       const range = s.autoScaling ?? c.state.current.autoScaling;
       const converge = () =>
-        updateService(c, {
-          desiredCount: range ? undefined : s.desiredCount,
-          taskDefinition: c.state.current.taskDefinition!.arn,
-          attachLb: true,
-        });
+        updateService(c, serviceUpdateInput(s, c.state.current, c.state.current.taskDefinition!.arn));
       const initial = range ? clampDesiredCount(s.desiredCount, range.min, range.max) : s.desiredCount;
       let r = live
         ? await converge()
