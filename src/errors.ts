@@ -12,6 +12,8 @@ export const ExitCode = {
   State: 3,
   /** Waited longer than the timeout allowed. */
   Timeout: 4,
+  /** `up --dry-run --detailed-exitcode`: the plan shows changes (0 then means none). Not an error. */
+  Changes: 5,
   /** Interrupted (SIGINT) or the user declined. */
   Interrupted: 130,
 } as const;
@@ -72,6 +74,16 @@ export class WaitTimeoutError extends EcsctlError {
 
 export class InterruptedError extends EcsctlError {
   readonly exitCode = ExitCode.Interrupted;
+}
+
+/**
+ * The command succeeded and printed its result, and that result chooses a non-zero exit code
+ * (`up --dry-run --detailed-exitcode` with changes: 5). main() prints nothing for it.
+ */
+export class ResultExit extends EcsctlError {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
 }
 
 /** A one-off task's container exited non-zero: `ecsctl run` exits with that same code (1–255). */

@@ -91,7 +91,7 @@ Steps, in walkthrough order:
   repo → image → cluster → instances → taskdef → lb → service      (or all of them: up)
 
 Exit codes: 0 ok, 1 an operation failed, 2 usage or invalid input, 3 state file problem,
-4 timed out waiting, 130 interrupted.
+4 timed out waiting, 5 \`up --dry-run --detailed-exitcode\` would change something, 130 interrupted.
 
 Examples:
   ecsctl repo create --name web --region us-east-1

@@ -7,7 +7,7 @@
  * `local` specs: the same globals, terminal and printing, without the rest.
  */
 import type { LoadingClients, AwsSettings, ServiceName } from '../aws/clients.js';
-import { InterruptedError, StateError, UsageError } from '../errors.js';
+import { InterruptedError, ResultExit, StateError, UsageError } from '../errors.js';
 import { profileRegion, resolveGlobals, type Globals, type RawGlobals } from '../globals.js';
 import type { ProgressView } from '../orchestrate/graph.js';
 import { acquireLock, type Lock } from '../state/lock.js';
@@ -40,6 +40,8 @@ interface SpecBase<R> {
   readonly streamsOutput?: boolean;
   /** The result is a document in its own format (a completion script): printed as rendered, even with --json. */
   readonly plainText?: boolean;
+  /** The exit code the printed result asks for (`up --dry-run --detailed-exitcode`: 5 with changes); default 0. */
+  readonly exitCode?: (result: R) => number;
 }
 
 export interface AwsCommandSpec<R> extends SpecBase<R> {
@@ -126,6 +128,11 @@ export async function runCommand<R>(
     progress: () => progressObserver({ terminal: term }),
   };
   const print = (result: R) => {
+    printResult(result);
+    const code = spec.exitCode?.(result) ?? 0;
+    if (code !== 0) throw new ResultExit(code);
+  };
+  const printResult = (result: R) => {
     if (spec.streamsOutput) return;
     if (globals.json && !spec.plainText) deps.stdout.write(`${JSON.stringify(result ?? null, null, 2)}\n`);
     else if (spec.render) {

@@ -14,7 +14,8 @@ export function settingOption(s: AnySetting, o: { help?: string; withDefault?: b
       ...(previous ?? []),
       ...(s.parse(x, flagName(s.flag)) as unknown[]),
     ]);
-  else if (!s.flag.startsWith('--no-')) option.argParser((x: string) => s.parse(x, flagName(s.flag)));
+  // A flag without a value (--no-wait, --detailed-exitcode) is a plain switch: nothing to parse.
+  else if (/[<[]/.test(s.flag)) option.argParser((x: string) => s.parse(x, flagName(s.flag)));
   if (o.withDefault && s.default !== undefined) option.default(s.default);
   return option;
 }

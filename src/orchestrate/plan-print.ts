@@ -18,6 +18,9 @@ export interface PlanDocument {
   readonly stack: string;
   readonly region: string;
   readonly dryRun: true;
+  /** Nothing recorded yet: not compared with AWS, and every step would run (`--detailed-exitcode`: 5). */
+  readonly compared: false;
+  readonly hasChanges: true;
   readonly steps: readonly {
     readonly wave: number;
     readonly id: string;
@@ -44,7 +47,7 @@ export async function dryRunPlan<Id extends string>(
       return { wave: i + 1, id: id as string, title: p.title, action, after: p.deps, aws };
     }),
   );
-  return { stack: state.name, region: state.region, dryRun: true, steps };
+  return { stack: state.name, region: state.region, dryRun: true, compared: false, hasChanges: true, steps };
 }
 
 /** The text form: a heading, then each wave with its tasks and their aws commands. */

@@ -82,3 +82,23 @@ export async function prepareImage(
     uri: uriOf,
   };
 }
+
+/**
+ * The image `up --dry-run` compares with: the --image given, else the tag a build of the context
+ * would push (as `up` chooses it). When the context cannot be read (`up` would stop there with
+ * exit 2), the image recorded last, and `unbuildable` says why.
+ */
+export async function planImage(
+  s: UpSettings & { readonly platformChoice?: PlatformChoice },
+  o: { readonly endpoint?: string } = {},
+): Promise<{ readonly uri: (ctx: StepContext) => string; readonly unbuildable?: string }> {
+  try {
+    const hooks = await prepareImage(s, o);
+    return { uri: (ctx) => (ctx.state.current.repository ? hooks.uri(ctx) : imageOf(ctx.state.current)) };
+  } catch (e) {
+    const why = `${(e as Error).message}; comparing with the image recorded last (up would stop here)`;
+    return { uri: (ctx) => imageOf(ctx.state.current), unbuildable: why };
+  }
+}
+
+const imageOf = (state: State): string => state.image?.uri ?? '(no image recorded)';

@@ -235,6 +235,17 @@ export const UP_SCHEMA = {
   certificateTimeoutMs: SHARED.certificateTimeoutMs,
 };
 
+/** How `up --dry-run` reports, not what the stack is: flags only, not `--config` keys. */
+export const PLAN_FLAGS = {
+  detailedExitcode: setting({
+    flag: '--detailed-exitcode',
+    help: 'With --dry-run: exit 0 when nothing would change and 5 when something would (1, 2, 3 and 4 as usual), so CI can gate a deploy on the plan (default: off, a plan exits 0 either way).',
+    parse: v.boolean,
+    json: 'boolean',
+    default: false,
+  }),
+};
+
 /** `up`'s settings as the orchestration sees them: inferred from the schema, plus the stack name. */
 export type UpSettings = SettingsOf<typeof UP_SCHEMA> & {
   readonly name?: string;

@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
-import { UP_SCHEMA } from '../../settings/declarations.js';
+import { PLAN_FLAGS, UP_SCHEMA } from '../../settings/declarations.js';
 import { registryAddress } from '../../docker/inputs.js';
 import { domainSettings } from '../../steps/lb/domain-input.js';
-import { addSettings, settingsFromFlags } from '../settings-options.js';
+import { addSettings, settingOption, settingsFromFlags } from '../settings-options.js';
+import type { RawGlobals } from '../../globals.js';
+import type { UpSettings } from '../../orchestrate/settings.js';
+import type { PlatformChoice } from '../../steps/image/platform.js';
 import { examples, globalsOf, runCommand } from './common.js';
 
 export function registerUp(program: Command): void {
@@ -18,8 +21,9 @@ export function registerUp(program: Command): void {
     )
     .option(
       '--dry-run',
-      'Print the plan (what would be created or checked, in which order, what runs in parallel) and the aws commands it replaces; change nothing.',
+      'Print the plan and change nothing: for a new stack, what would be created, in which order, what runs in parallel and the aws commands it replaces; for a stack that exists, what would change, field by field (old → new), read from AWS with describe calls only.',
     )
+    .addOption(settingOption(PLAN_FLAGS.detailedExitcode))
     .addHelpText(
       'after',
       examples(
@@ -28,9 +32,14 @@ export function registerUp(program: Command): void {
         'up --name web --capacity asg --instance-count 2 --max-instances 6',
         'up --env LOG_LEVEL=info --secret DB_PASSWORD=/web/db-password --min-count 2 --max-count 10 --cpu-target 60',
         'up --name web --domain app.example.com',
+        'up --image 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:v2 --dry-run --detailed-exitcode   # exit 5: changes',
       ),
     )
-    .action(async (opts: { config?: string; dryRun?: boolean }, cmd: Command) => {
+    .action(async (opts: { config?: string; dryRun?: boolean; detailedExitcode?: boolean }, cmd: Command) => {
+      if (opts.detailedExitcode && !opts.dryRun)
+        throw new (await import('../../errors.js')).UsageError('--detailed-exitcode needs --dry-run', {
+          hint: 'A plan exits 5 when something would change; `up` itself exits 0 when it succeeds.',
+        });
       const { mergeSettings, readConfigFile } = await import('../../orchestrate/settings.js');
       const flags = settingsFromFlags(cmd, UP_SCHEMA);
       const merged = mergeSettings(flags, opts.config ? await readConfigFile(opts.config) : {});
@@ -42,19 +51,14 @@ export function registerUp(program: Command): void {
       const registry =
         settings.registry ??
         (process.env.ECSCTL_REGISTRY ? registryAddress(process.env.ECSCTL_REGISTRY, 'ECSCTL_REGISTRY') : undefined);
-      const { runUp, upDryRun, renderUpDryRun } = await import('../../orchestrate/up-command.js');
+      const { runUp } = await import('../../orchestrate/up-command.js');
       const { resolveGlobals } = await import('../../globals.js');
       const upImage = await import('../../orchestrate/up-image.js');
       // The remembered context and the platform, checked (exit 2) before the lock or any AWS call.
       const given = (k: keyof typeof flags) => flags[k] !== undefined || settings.fromFile.includes(k);
       const { statePath, endpoint } = resolveGlobals(globals);
       const resolved = await upImage.rememberImageSource(statePath, { ...settings, registry }, given);
-      if (opts.dryRun)
-        return runCommand(globals, {
-          command: 'up --dry-run',
-          local: (g) => upDryRun(g, resolved),
-          render: renderUpDryRun,
-        });
+      if (opts.dryRun) return dryRun(globals, resolved, { endpoint, statePath, detailed: opts.detailedExitcode });
       // The context and tag are checked before the lock, the state or any AWS call.
       const image = await upImage.prepareImage(resolved, { endpoint });
       await runCommand(globals, {
@@ -71,4 +75,43 @@ export function registerUp(program: Command): void {
         render: (r) => r.summary,
       });
     });
+}
+
+/**
+ * `up --dry-run`: with nothing recorded, the plan of what would be created (no AWS call, no
+ * credentials); on a stack that exists, what would change, compared with AWS (describe calls
+ * only, no lock). `--detailed-exitcode`: exit 5 when the plan shows anything to do.
+ */
+async function dryRun(
+  globals: RawGlobals,
+  s: UpSettings & { readonly platformChoice?: PlatformChoice },
+  o: { readonly endpoint?: string; readonly statePath: string; readonly detailed?: boolean },
+): Promise<void> {
+  const { readState } = await import('../../state/store.js');
+  const { RESOURCE_KEYS } = await import('../../state/schema.js');
+  const { detailedExitCode, renderChangePlan, upChangePlan } = await import('../../orchestrate/plan-diff.js');
+  const exitCode = o.detailed ? detailedExitCode : undefined;
+  const state = await readState(o.statePath);
+  if (!state || !RESOURCE_KEYS.some((k) => k !== 'image' && state[k] !== undefined)) {
+    const { upDryRun, renderUpDryRun } = await import('../../orchestrate/up-command.js');
+    return runCommand(globals, {
+      command: 'up --dry-run',
+      local: (g) => upDryRun(g, s),
+      render: renderUpDryRun,
+      ...(exitCode ? { exitCode } : {}),
+    });
+  }
+  const { planImage } = await import('../../orchestrate/up-image.js');
+  const image = await planImage(s, { endpoint: o.endpoint });
+  return runCommand(globals, {
+    command: 'up --dry-run',
+    services: ['ecs', 'elb', 'ec2', 'autoscaling'],
+    mutates: false,
+    run: async (ctx, _g, io) => {
+      if (image.unbuildable) io.report.warn(`cannot build the image: ${image.unbuildable}`);
+      return upChangePlan(ctx, s, image.uri(ctx));
+    },
+    render: renderChangePlan,
+    ...(exitCode ? { exitCode } : {}),
+  });
 }

@@ -5,7 +5,14 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { ExitCode, InterruptedError, OperationError, UsageError, type EcsctlError } from '../../../src/errors.js';
+import {
+  ExitCode,
+  InterruptedError,
+  OperationError,
+  ResultExit,
+  UsageError,
+  type EcsctlError,
+} from '../../../src/errors.js';
 import { runCommand, type CommandSpec, type RunnerDeps } from '../../../src/cli/run.js';
 import { emptyState, type State } from '../../../src/state/schema.js';
 import { memoryStateHandle } from '../../../src/state/store.js';
@@ -156,6 +163,18 @@ describe('runCommand', () => {
     await runCommand({ json: true }, { command: 'x --dry-run', local: async () => ({ dryRun: true }) }, r.deps);
     expect(r.events).toEqual([]);
     expect(JSON.parse(r.stdout.join(''))).toEqual({ dryRun: true });
+  });
+
+  it('prints the result, then exits with the code the result asks for (a plan with changes: 5), lock released', async () => {
+    const r = fakeRunner({ state: emptyState('web', 'us-east-1') });
+    const planned = spec({ mutates: false, run: async () => ({ ok: false }), exitCode: (x) => (x.ok ? 0 : 5) });
+    const error = await runCommand({ json: true }, planned, r.deps).catch((e: unknown) => e);
+    expect(r.exitOf(error)).toBe(ExitCode.Changes);
+    expect(error).toBeInstanceOf(ResultExit);
+    expect(JSON.parse(r.stdout.join(''))).toEqual({ ok: false });
+    const fine = fakeRunner({ state: emptyState('web', 'us-east-1') });
+    await runCommand({}, spec({ exitCode: () => 0, render: () => 'ok' }), fine.deps);
+    expect(fine.events.at(-1)).toBe('unlock');
   });
 
   it('prints a plain-text result as it is, even with --json', async () => {

@@ -1,0 +1,217 @@
+/**
+ * `up --dry-run` on a stack that exists: for each step, what `up` would change, field by field,
+ * read from AWS with describe calls only (a plan never sends a mutating call). The wanted side
+ * comes from the same builders `up` runs (up-inputs.ts, `desiredTaskDefinition`), and each
+ * comparison is the pure function the ensure step itself decides with (`taskDefinitionChanges`,
+ * `serviceUpdate`, `healthCheckChanges`, `listenerChanges`, `fleetChanges`, `groupChanges`,
+ * `providerChanges`), so the plan and the run cannot disagree.
+ */
+import { fieldChange, type FieldChange } from '../steps/changes.js';
+import type { StepContext } from '../steps/context.js';
+import type { State } from '../state/schema.js';
+import type { UpTaskId } from './up.js';
+import type { UpSettings } from './settings.js';
+import { groupBounds, serviceUpdateInput, targetGroupSettings, taskDefinitionOptions } from './up-inputs.js';
+
+/** One differing field; `applies: false` marks a difference `up` leaves as it is (see `note`). */
+export interface PlannedChange extends FieldChange {
+  readonly applies: boolean;
+  readonly note?: string;
+}
+
+/** create: nothing there yet; update: up changes it; differs: only differences up leaves alone. */
+export type PlannedAction = 'create' | 'update' | 'unchanged' | 'differs';
+
+export interface StepDiff {
+  readonly id: UpTaskId;
+  readonly title: string;
+  readonly action: PlannedAction;
+  readonly changes: readonly PlannedChange[];
+}
+
+const applied = (changes: readonly FieldChange[]): PlannedChange[] => changes.map((c) => ({ ...c, applies: true }));
+const leftAlone = (changes: readonly FieldChange[], note: string): PlannedChange[] =>
+  changes.map((c) => ({ ...c, applies: false, note }));
+
+function step(id: UpTaskId, title: string, changes: readonly PlannedChange[]): StepDiff {
+  const action = changes.some((c) => c.applies) ? 'update' : changes.length > 0 ? 'differs' : 'unchanged';
+  return { id, title, action, changes };
+}
+const create = (id: UpTaskId, title: string): StepDiff => ({ id, title, action: 'create', changes: [] });
+
+/** The same step context, seeing `patch` applied to the state (what `up` would have recorded by then). Never written. */
+function seeing(ctx: StepContext, patch: Partial<State>): StepContext {
+  const current = { ...ctx.state.current, ...patch };
+  return { ...ctx, state: { ...ctx.state, current } };
+}
+
+/** The task definition: what registering would change against the latest ACTIVE revision; and which revision the service would run. */
+async function planTaskDefinition(
+  ctx: StepContext,
+  s: UpSettings,
+  image: string,
+): Promise<{ diff: StepDiff; arn?: string; container: { containerName: string; containerPort: number } }> {
+  const { desiredTaskDefinition, withSecrets } = await import('../steps/taskdef/ensure.js');
+  const { describeLatest } = await import('../steps/taskdef/taskdef.js');
+  const { taskDefinitionChanges } = await import('../steps/taskdef/diff.js');
+  const { executionRoleName, secretEntries } = await import('../steps/taskdef/execution-role.js');
+  const { accountFromState, partitionOf } = await import('../steps/taskdef/secrets.js');
+  const state = ctx.state.current;
+  let td = desiredTaskDefinition(state, taskDefinitionOptions(s, image)).taskDefinition;
+  if (s.secret.length > 0) {
+    // As ensureExecutionRole makes them; before any ARN is known, the references as given.
+    const account = accountFromState(state);
+    const secrets = account
+      ? secretEntries(s.secret, { region: state.region, account, partition: partitionOf(state.region) })
+      : s.secret.map(([name, ref]) => ({ name, valueFrom: ref }));
+    const roleArn = state.executionRole?.arn ?? `${executionRoleName(state.name)} (to be created)`;
+    td = withSecrets(td, { roleArn, secrets });
+  }
+  const first = td.containerDefinitions![0]!;
+  const container = { containerName: first.name!, containerPort: first.portMappings![0]!.containerPort! };
+  const family = td.family!;
+  const latest = await describeLatest(ctx.aws.ecs, family);
+  if (!latest) return { diff: create('taskdef', `task definition ${family}: register revision 1`), container };
+  const live = latest.taskDefinition;
+  const changes = taskDefinitionChanges(td, live);
+  if (changes.length === 0)
+    return {
+      diff: step('taskdef', `task definition ${family}:${live.revision}`, []),
+      arn: live.taskDefinitionArn,
+      container,
+    };
+  const next = live.taskDefinitionArn!.replace(/:\d+$/, `:${live.revision! + 1}`);
+  return {
+    diff: step(
+      'taskdef',
+      `task definition ${family}:${live.revision} → new revision ${family}:${live.revision! + 1}`,
+      applied(changes),
+    ),
+    arn: next,
+    container,
+  };
+}
+
+async function planService(
+  ctx: StepContext,
+  s: UpSettings,
+  td: { arn?: string; container: { containerName: string; containerPort: number } },
+): Promise<StepDiff> {
+  const state = ctx.state.current;
+  if (!state.service || !state.cluster || !td.arn)
+    return create('service', `service ${state.service?.name ?? state.name}`);
+  const { findService, isLive } = await import('../steps/service/config.js');
+  const { serviceUpdate, serviceWanted } = await import('../steps/service/update.js');
+  const found = await findService(ctx.aws.ecs, state.cluster.name, state.service.name);
+  if (!found || !isLive(found.service)) return create('service', `service ${state.service.name}`);
+  const input = serviceUpdateInput(s, state, td.arn);
+  // The revision is the one the task definition step would leave recorded (maybe not registered yet).
+  const after = seeing(ctx, { taskDefinition: state.taskDefinition && { ...state.taskDefinition, ...td.container } });
+  const wanted = await serviceWanted(after, found.service, { ...input, taskDefinition: undefined });
+  const { changes } = serviceUpdate(found.service, { ...wanted, taskDefinitionArn: td.arn });
+  return step('service', `service ${state.service.name}`, applied(changes));
+}
+
+async function planTargetGroup(ctx: StepContext, s: UpSettings): Promise<StepDiff> {
+  const { deregistrationDelay, DEREGISTRATION_DELAY, findTargetGroup, healthCheckChanges, targetGroupName } =
+    await import('../steps/lb/target-group.js');
+  const state = ctx.state.current;
+  const name = targetGroupName(state.name);
+  const tg = await findTargetGroup(ctx.aws.elb, state.targetGroup?.arn, name);
+  if (!tg) return create('targetGroup', `target group ${name}`);
+  const wanted = targetGroupSettings(s);
+  const delay = await deregistrationDelay(ctx.aws.elb, tg.TargetGroupArn!, name);
+  return step('targetGroup', `target group ${name}`, [
+    ...applied(healthCheckChanges(tg, wanted)),
+    ...applied(fieldChange(DEREGISTRATION_DELAY, delay, wanted.deregistrationDelaySeconds)),
+    ...leftAlone(
+      fieldChange('port', tg.Port, wanted.port),
+      'cannot change in place: up stops with an error; `ecsctl lb delete --yes` first, or pass the old --container-port',
+    ),
+  ]);
+}
+
+async function planListener(ctx: StepContext, s: UpSettings): Promise<StepDiff> {
+  const state = ctx.state.current;
+  const title = `listener HTTP:${s.listenerPort}`;
+  if (!state.loadBalancer || !state.targetGroup) return create('listener', title);
+  const { describeListeners, listenerChanges } = await import('../steps/lb/listener.js');
+  const listeners = await describeListeners(ctx.aws.elb, state.loadBalancer.arn);
+  const found = listeners.find((l) => l.Port === s.listenerPort);
+  if (!found) {
+    const recorded = listeners.find((l) => l.ListenerArn === state.listener?.arn);
+    return recorded
+      ? step('listener', title, applied(fieldChange('listener port', recorded.Port, s.listenerPort)))
+      : create('listener', title);
+  }
+  const settings = {
+    loadBalancerArn: state.loadBalancer.arn,
+    targetGroupArn: state.targetGroup.arn,
+    port: s.listenerPort,
+  };
+  return step('listener', title, applied(listenerChanges(found, settings)));
+}
+
+async function planInstances(ctx: StepContext, s: UpSettings): Promise<StepDiff> {
+  const state = ctx.state.current;
+  if (s.capacity === 'asg') return planCapacity(ctx, s);
+  const { fleetChanges, findStackInstances, LIVE_STATES } = await import('../steps/instances/launch.js');
+  const live = await findStackInstances(ctx.aws.ec2, state.name, LIVE_STATES);
+  if (live.length === 0) return create('instances', `${s.instanceCount} × ${s.instanceType} container instances`);
+  const fleet = fleetChanges(live, { count: s.instanceCount, instanceType: s.instanceType });
+  return step('instances', 'container instances', [
+    ...applied(fleet.changes),
+    ...leftAlone(
+      fleet.leftAlone,
+      'up neither terminates nor replaces running instances: `ecsctl instances delete --yes`, then `ecsctl up`',
+    ),
+  ]);
+}
+
+async function planCapacity(ctx: StepContext, s: UpSettings): Promise<StepDiff> {
+  const state = ctx.state.current;
+  const { findAutoScalingGroup, groupChanges, groupName } = await import('../steps/capacity/autoscaling-group.js');
+  const { findCapacityProvider, providerChanges, providerName } = await import('../steps/capacity/provider.js');
+  const group = await findAutoScalingGroup(ctx.aws.autoscaling, groupName(state.name));
+  if (!group) return create('instances', `Auto Scaling group ${groupName(state.name)} and capacity provider`);
+  const provider = await findCapacityProvider(ctx.aws.ecs, providerName(state.name));
+  const template = state.capacity?.launchTemplate;
+  const { templateVersionData } = await import('../steps/capacity/launch-template.js');
+  const launches = template ? await templateVersionData(ctx.aws.ec2, template) : undefined;
+  return step('instances', `Auto Scaling group ${group.AutoScalingGroupName}`, [
+    ...applied(groupChanges(group, groupBounds(s)).changes),
+    ...(provider
+      ? applied(providerChanges(provider, s))
+      : applied(fieldChange('capacity provider', 'none', providerName(state.name)))),
+    ...leftAlone(
+      fieldChange('instance type', launches?.InstanceType, s.instanceType),
+      'up never changes the template of a running group: `ecsctl instances refresh --type …`',
+    ),
+  ]);
+}
+
+/** What each step of `up` would change on this stack, in `up`'s order. Describe calls only. */
+export async function planChanges(ctx: StepContext, s: UpSettings, image: string): Promise<StepDiff[]> {
+  const state = ctx.state.current;
+  const recorded = (id: UpTaskId, title: string, present: unknown): StepDiff[] => (present ? [] : [create(id, title)]);
+  const td = await planTaskDefinition(ctx, s, image);
+  const [targetGroup, listener, instances, service] = await Promise.all([
+    planTargetGroup(ctx, s),
+    planListener(ctx, s),
+    planInstances(ctx, s),
+    planService(ctx, s, td),
+  ]);
+  return [
+    ...recorded('repo', 'ECR repository', state.repository),
+    ...recorded('cluster', 'ECS cluster', state.cluster),
+    ...recorded('iam', 'instance role and profile', state.instanceRole),
+    ...recorded('lbSg', 'load balancer security group', state.lbSecurityGroup),
+    ...recorded('instanceSg', 'instance security group', state.instanceSecurityGroup),
+    ...recorded('loadBalancer', 'application load balancer', state.loadBalancer),
+    targetGroup,
+    listener,
+    instances,
+    td.diff,
+    service,
+  ];
+}
