@@ -28,7 +28,8 @@ export interface ChangePlanDocument {
 /** Compares the stack with the settings through `planChanges`; steps with nothing to do are listed as unchanged. */
 export async function upChangePlan(ctx: StepContext, s: UpSettings, image: string): Promise<ChangePlanDocument> {
   const { planChanges } = await import('./plan-changes.js');
-  const steps = await planChanges(ctx, s, image);
+  const { settledCapacity } = await import('./up-inputs.js');
+  const steps = await planChanges(ctx, await settledCapacity(s, ctx.state.current), image);
   const st = ctx.state.current;
   return {
     stack: st.name,

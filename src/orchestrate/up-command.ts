@@ -32,9 +32,7 @@ export async function runUp(
   image: ImageHooks,
 ): Promise<UpResult> {
   // A switch of --capacity on a live stack is refused before any AWS call; no flag keeps the recorded mode.
-  const { assertCapacityMode, recordedMode } = await import('../steps/capacity/mode.js');
-  const s: UpSettings = { ...given, capacity: given.capacity ?? recordedMode(ctx.state.current) };
-  assertCapacityMode(ctx.state.current, s.capacity!);
+  const s = await (await import('./up-inputs.js')).settledCapacity(given, ctx.state.current);
   const started = ctx.now();
   // --domain: the hosted zone is found (exit 2 when none or several) and the name checked (exit 1
   // when someone else's record holds it) before the graph creates anything.

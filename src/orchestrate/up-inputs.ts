@@ -43,3 +43,15 @@ export function serviceUpdateInput(s: UpSettings, state: State, taskDefinitionAr
 export function groupBounds(s: UpSettings): { readonly count: number; readonly max: number } {
   return { count: s.instanceCount, max: s.maxInstances ?? 2 * s.instanceCount };
 }
+
+/**
+ * The capacity mode `up` runs with: the flag, else the mode the stack already has; a switch on a
+ * live stack is refused (exit 2) before any AWS call.
+ */
+export async function settledCapacity(s: UpSettings, state: State): Promise<UpSettings> {
+  // Loaded here, not at the top: mode.ts brings the ECS client, which up loads per task.
+  const { assertCapacityMode, recordedMode } = await import('../steps/capacity/mode.js');
+  const settled = { ...s, capacity: s.capacity ?? recordedMode(state) };
+  assertCapacityMode(state, settled.capacity);
+  return settled;
+}

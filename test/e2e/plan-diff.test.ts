@@ -142,3 +142,42 @@ describe('up --dry-run on a stack that exists', () => {
     expect(again.stdout).toMatch(/^no changes/);
   }, 120_000);
 });
+
+describe('up --dry-run on a stack with an Auto Scaling group (--capacity asg)', () => {
+  let asg: CliOptions;
+  const ASG = ['--image', IMAGE, '--instance-count', '1'];
+  beforeAll(async () => {
+    asg = { ...opts, cwd: await mkdtemp(join(tmpdir(), 'ecsctl-e2e-plan-asg-')) };
+    const up = await runCli(['up', '--name', 'cap', '--capacity', 'asg', ...ASG], asg);
+    expect(up.code, up.stderr).toBe(0);
+  }, 120_000);
+
+  const planAsg = async (args: string[]) => {
+    const from = proxy.calls.length;
+    const r = await runCli(['up', ...ASG, ...args, '--dry-run', '--detailed-exitcode'], asg);
+    return { ...r, operations: proxy.calls.slice(from).map((c) => c.operation) };
+  };
+
+  it('converged (the recorded mode is used without --capacity): no changes, exit 0', async () => {
+    const r = await planAsg([]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^no changes: stack cap matches the settings/);
+    expect(r.operations).toEqual(expect.arrayContaining(['DescribeAutoScalingGroups', 'DescribeCapacityProviders']));
+  });
+
+  it('the group bounds, the target capacity and the template type: field lines, exit 5, no mutating call', async () => {
+    const r = await planAsg(['--max-instances', '4', '--target-capacity', '80', '--instance-type', 't3.medium']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stdout).toMatch(/^Auto Scaling group cap-ecs: update$/m);
+    expect(r.stdout).toMatch(/^ {4}group max size 2 → 4$/m);
+    expect(r.stdout).toMatch(/^ {4}target capacity 100 → 80$/m);
+    expect(r.stdout).toMatch(/^ {4}instance type t3\.small → t3\.medium {3}\(not changed by up: .*instances refresh/m);
+    expect(r.operations.filter((op) => MUTATING.test(op))).toEqual([]);
+  });
+
+  it('asking for the other mode is refused as up refuses it: exit 2', async () => {
+    const r = await planAsg(['--capacity', 'instances']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot switch to --capacity instances/);
+  });
+});
