@@ -57,7 +57,8 @@ async function planTaskDefinition(
   const { executionRoleName, secretEntries } = await import('../steps/taskdef/execution-role.js');
   const { accountFromState, partitionOf } = await import('../steps/taskdef/secrets.js');
   const state = ctx.state.current;
-  let td = desiredTaskDefinition(state, taskDefinitionOptions(s, image)).taskDefinition;
+  const desired = desiredTaskDefinition(state, taskDefinitionOptions(s, image));
+  let td = desired.taskDefinition;
   if (s.secret.length > 0) {
     // As ensureExecutionRole makes them; before any ARN is known, the references as given.
     const account = accountFromState(state);
@@ -67,16 +68,17 @@ async function planTaskDefinition(
     const roleArn = state.executionRole?.arn ?? `${executionRoleName(state.name)} (to be created)`;
     td = withSecrets(td, { roleArn, secrets });
   }
+  const logChanges = await planLogGroup(ctx, desired.logGroup, s.logRetentionDays);
   const first = td.containerDefinitions![0]!;
   const container = { containerName: first.name!, containerPort: first.portMappings![0]!.containerPort! };
   const family = td.family!;
   const latest = await describeLatest(ctx.aws.ecs, family);
   if (!latest) return { diff: create('taskdef', `task definition ${family}: register revision 1`), container };
   const live = latest.taskDefinition;
-  const changes = taskDefinitionChanges(td, live);
-  if (changes.length === 0)
+  const changes = [...logChanges, ...taskDefinitionChanges(td, live)];
+  if (!taskDefinitionChanges(td, live).length)
     return {
-      diff: step('taskdef', `task definition ${family}:${live.revision}`, []),
+      diff: step('taskdef', `task definition ${family}:${live.revision}`, applied(logChanges)),
       arn: live.taskDefinitionArn,
       container,
     };
@@ -90,6 +92,32 @@ async function planTaskDefinition(
     arn: next,
     container,
   };
+}
+
+/** The awslogs group ensureLogGroup would create, or whose retention it would set (only a group of ours). */
+async function planLogGroup(ctx: StepContext, name: string | undefined, retentionDays: number): Promise<FieldChange[]> {
+  if (name === undefined) return [];
+  const { findLogGroup, logGroupTags } = await import('../steps/logs/log-group.js');
+  const { hasStackTag } = await import('../aws/tags.js');
+  const found = await findLogGroup(ctx.aws.logs, name);
+  if (!found) return fieldChange('log group', undefined, `${name} (${retentionDays} days)`);
+  if (!hasStackTag(await logGroupTags(ctx.aws.logs, found), ctx.state.current.name)) return [];
+  return fieldChange('log retention days', found.retentionInDays, retentionDays);
+}
+
+/** Service auto scaling, only when asked for (`up` leaves a recorded one as it is without the flags). */
+async function planAutoScaling(ctx: StepContext, s: UpSettings): Promise<StepDiff[]> {
+  const state = ctx.state.current;
+  if (!s.autoScaling) return [];
+  const title = `auto scaling ${s.autoScaling.min}–${s.autoScaling.max} tasks`;
+  if (!state.cluster || !state.service) return [create('autoScaling', title)];
+  const { autoScalingChanges, scalableResourceId, wantedPolicies } =
+    await import('../steps/service/autoscaling-policy.js');
+  const { findAutoScaling } = await import('../steps/service/autoscaling.js');
+  const resourceId = scalableResourceId(state.cluster.name, state.service.name);
+  const found = await findAutoScaling(ctx, resourceId);
+  const wanted = wantedPolicies(state, state.service.name, resourceId, s.autoScaling);
+  return [step('autoScaling', title, applied(autoScalingChanges(found, s.autoScaling, wanted, state.service.name)))];
 }
 
 async function planService(
@@ -195,11 +223,12 @@ export async function planChanges(ctx: StepContext, s: UpSettings, image: string
   const state = ctx.state.current;
   const recorded = (id: UpTaskId, title: string, present: unknown): StepDiff[] => (present ? [] : [create(id, title)]);
   const td = await planTaskDefinition(ctx, s, image);
-  const [targetGroup, listener, instances, service] = await Promise.all([
+  const [targetGroup, listener, instances, service, autoScaling] = await Promise.all([
     planTargetGroup(ctx, s),
     planListener(ctx, s),
     planInstances(ctx, s),
     planService(ctx, s, td),
+    planAutoScaling(ctx, s),
   ]);
   return [
     ...recorded('repo', 'ECR repository', state.repository),
@@ -213,5 +242,6 @@ export async function planChanges(ctx: StepContext, s: UpSettings, image: string
     instances,
     td.diff,
     service,
+    ...autoScaling,
   ];
 }

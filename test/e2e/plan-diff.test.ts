@@ -68,6 +68,12 @@ describe('up --dry-run on a stack that exists', () => {
       line: /^ {4}HealthCheckPath \/ → \/healthz$/m,
     },
     { what: 'instance count', args: ['--instance-count', '2'], line: /^ {4}instance count 1 → 2$/m },
+    { what: 'log retention', args: ['--log-retention-days', '14'], line: /^ {4}log retention days 7 → 14$/m },
+    {
+      what: 'auto scaling',
+      args: ['--min-count', '2', '--max-count', '10', '--cpu-target', '60'],
+      line: /^ {4}tasks \(min–max\) none → 2–10\n {4}policy web-cpu none → 60% CPU$/m,
+    },
     {
       what: 'instance type',
       args: ['--instance-type', 't3.medium'],
@@ -140,6 +146,27 @@ describe('up --dry-run on a stack that exists', () => {
     const again = await plan(change);
     expect(again.code, again.stdout).toBe(0);
     expect(again.stdout).toMatch(/^no changes/);
+  }, 120_000);
+
+  it('the same for the log retention and auto scaling: applied by up, then no changes', async () => {
+    const change = [
+      '--image',
+      IMAGE2,
+      '--log-retention-days',
+      '14',
+      '--min-count',
+      '2',
+      '--max-count',
+      '10',
+      '--cpu-target',
+      '60',
+    ];
+    expect((await plan(change)).code).toBe(5);
+    const up = await runCli(['up', ...BASE, ...change], opts);
+    expect(up.code, up.stderr).toBe(0);
+    const again = await plan(change);
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.stdout).toMatch(/^no changes: .*autoScaling/);
   }, 120_000);
 });
 

@@ -105,7 +105,7 @@ async function dryRun(
   const image = await planImage(s, { endpoint: o.endpoint });
   return runCommand(globals, {
     command: 'up --dry-run',
-    services: ['ecs', 'elb', 'ec2', 'autoscaling'],
+    services: ['ecs', 'elb', 'ec2', 'logs', 'appscaling', 'autoscaling'],
     mutates: false,
     run: async (ctx, _g, io) => {
       if (image.unbuildable) io.report.warn(`cannot build the image: ${image.unbuildable}`);

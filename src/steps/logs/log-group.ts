@@ -124,7 +124,7 @@ export async function findLogGroup(logs: CloudWatchLogsClient, name: string): Pr
   }
 }
 
-async function logGroupTags(logs: CloudWatchLogsClient, group: LogGroup) {
+export async function logGroupTags(logs: CloudWatchLogsClient, group: LogGroup) {
   // ListTagsForResource wants the ARN without the ":*" that DescribeLogGroups' `arn` ends with.
   const arn = group.logGroupArn ?? group.arn!.replace(/:\*$/, '');
   try {

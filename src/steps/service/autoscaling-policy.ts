@@ -2,7 +2,12 @@
  * What ecsctl asks of Application Auto Scaling, kept apart from the calls: the settings' checks,
  * the ALB resource label, the initial count's clamp, and the target-tracking policies wanted.
  */
-import type { PutScalingPolicyCommandInput, ScalingPolicy } from '@aws-sdk/client-application-auto-scaling';
+import type {
+  PutScalingPolicyCommandInput,
+  ScalableTarget,
+  ScalingPolicy,
+} from '@aws-sdk/client-application-auto-scaling';
+import { fieldChange, type FieldChange } from '../changes.js';
 import { OperationError, UsageError } from '../../errors.js';
 import type { State } from '../../state/schema.js';
 
@@ -108,9 +113,36 @@ export function samePolicy(live: ScalingPolicy, wanted: PutScalingPolicyCommandI
   );
 }
 
-export function describePolicy(p: PutScalingPolicyCommandInput): string {
+export function describePolicy(
+  p: Pick<PutScalingPolicyCommandInput, 'TargetTrackingScalingPolicyConfiguration'>,
+): string {
   const c = p.TargetTrackingScalingPolicyConfiguration!;
   return c.PredefinedMetricSpecification?.PredefinedMetricType === 'ALBRequestCountPerTarget'
     ? `${c.TargetValue} requests per target`
     : `${c.TargetValue}% CPU`;
+}
+
+/**
+ * What `ensureAutoScaling` changes, field by field (the same comparisons it makes): the task range
+ * when the target is missing or its min/max differ, each wanted policy missing or not `samePolicy`,
+ * and each of ecsctl's policies no longer wanted.
+ */
+export function autoScalingChanges(
+  found: { readonly target: ScalableTarget; readonly policies: readonly ScalingPolicy[] } | undefined,
+  s: AutoScalingSettings,
+  wanted: readonly PutScalingPolicyCommandInput[],
+  service: string,
+): FieldChange[] {
+  const range = found && `${found.target.MinCapacity}–${found.target.MaxCapacity}`;
+  const changes = fieldChange('tasks (min–max)', range, `${s.min}–${s.max}`);
+  for (const policy of wanted) {
+    const live = found?.policies.find((p) => p.PolicyName === policy.PolicyName);
+    if (!live || !samePolicy(live, policy))
+      changes.push(...fieldChange(`policy ${policy.PolicyName}`, live && describePolicy(live), describePolicy(policy)));
+  }
+  const ours = Object.values(policyNames(service));
+  for (const stale of found?.policies ?? [])
+    if (ours.includes(stale.PolicyName!) && !wanted.some((w) => w.PolicyName === stale.PolicyName))
+      changes.push(...fieldChange(`policy ${stale.PolicyName}`, describePolicy(stale), undefined));
+  return changes;
 }

@@ -57,3 +57,33 @@ describe('serviceUpdate (what updateService sends and up --dry-run prints)', () 
     );
   });
 });
+
+describe('autoScalingChanges (the comparisons ensureAutoScaling makes)', async () => {
+  const { autoScalingChanges, wantedPolicies } = await import('../../../../src/steps/service/autoscaling-policy.js');
+  const state = { version: 1, name: 'web', region: 'us-east-1' } as never;
+  const s = { min: 2, max: 10, cpuTarget: 60 };
+  const wanted = wantedPolicies(state, 'web', 'service/web/web', s);
+  const live = {
+    target: { MinCapacity: 2, MaxCapacity: 10 },
+    policies: wanted.map((p) => ({ ...p, PolicyName: p.PolicyName! })),
+  } as never;
+
+  it('nothing when the target and the policies are as wanted', () => {
+    expect(autoScalingChanges(live, s, wanted, 'web')).toEqual([]);
+  });
+
+  it('a new target and policy, a changed range and target value, a policy no longer wanted', () => {
+    expect(autoScalingChanges(undefined, s, wanted, 'web')).toEqual([
+      { field: 'tasks (min–max)', old: 'none', new: '2–10' },
+      { field: 'policy web-cpu', old: 'none', new: '60% CPU' },
+    ]);
+    const s2 = { min: 1, max: 4, cpuTarget: 75 };
+    expect(autoScalingChanges(live, s2, wantedPolicies(state, 'web', 'service/web/web', s2), 'web')).toEqual([
+      { field: 'tasks (min–max)', old: '2–10', new: '1–4' },
+      { field: 'policy web-cpu', old: '60% CPU', new: '75% CPU' },
+    ]);
+    expect(autoScalingChanges(live, { min: 2, max: 10 }, [], 'web')).toEqual([
+      { field: 'policy web-cpu', old: '60% CPU', new: 'none' },
+    ]);
+  });
+});
