@@ -59,6 +59,11 @@ export interface AwsCommandSpec<R> extends SpecBase<R> {
   readonly stackOptional?: boolean;
   readonly run: (ctx: StepContext, globals: Globals, io: RunIo) => Promise<R>;
   /**
+   * Answers from the state alone, before the region, clients or any AWS call, when it returns a
+   * result for the state as read (`up --dry-run` with nothing recorded: the create plan).
+   */
+  readonly offline?: (existing: State | undefined, globals: Globals) => Promise<R> | undefined;
+  /**
    * Start before every client is loaded: the command's tasks await their own clients through
    * `ctx.awsReady` (up and down, whose first tasks need only some services).
    */
@@ -152,6 +157,8 @@ export async function runCommand<R>(
     const backend = await stateBackend(globals, deps, term);
     if (spec.mutates) lock = await backend.lock(`ecsctl ${spec.command}`);
     const existing = await backend.read();
+    const offline = spec.offline?.(existing, globals);
+    if (offline) return print(await offline);
     const initial = await initialState(existing, globals, spec, deps);
     if (spec.destructive && !globals.yes) {
       const question = spec.confirm?.(initial) ?? `${spec.command} for stack ${initial.name}?`;

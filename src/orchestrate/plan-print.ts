@@ -35,9 +35,13 @@ export async function dryRunPlan<Id extends string>(
   globals: Globals,
   plan: (state: State) => readonly PlanStep<Id>[],
   describe: (id: Id, state: State) => { readonly action: string; readonly aws: readonly string[] },
+  /** The state as the runner read it; default: read here from the --state file. */
+  recorded?: State,
 ): Promise<PlanDocument> {
   const state =
-    (await readState(globals.statePath)) ?? emptyState(globals.name ?? '<name>', globals.explicitRegion ?? '<region>');
+    recorded ??
+    (await readState(globals.statePath)) ??
+    emptyState(globals.name ?? '<name>', globals.explicitRegion ?? '<region>');
   const planned = plan(state);
   const byId = new Map(planned.map((p) => [p.id, p]));
   const steps = waves(planned).flatMap((wave, i) =>

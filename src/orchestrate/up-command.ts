@@ -6,6 +6,7 @@
 import { dryRunPlan, renderPlan, type PlanDocument } from './plan-print.js';
 import type { StepContext } from '../steps/context.js';
 import type { Globals } from '../globals.js';
+import type { State } from '../state/schema.js';
 import { formatElapsed } from '../util/poll.js';
 import { details, firstFailure, runGraph, type ProgressView, type TaskOutcome } from './graph.js';
 import { upEquivalents } from './explain.js';
@@ -94,7 +95,7 @@ function planAction(id: UpTaskId, s: UpSettings): string {
 }
 
 /** The plan: waves of tasks that start together, what each would do, and the aws commands it replaces. */
-export function upDryRun(globals: Globals, s: UpSettings): Promise<PlanDocument> {
+export function upDryRun(globals: Globals, s: UpSettings, recorded?: State): Promise<PlanDocument> {
   return dryRunPlan(
     globals,
     (st) => upPlan(s, st),
@@ -119,6 +120,7 @@ export function upDryRun(globals: Globals, s: UpSettings): Promise<PlanDocument>
       const action = recorded[id] ? `check, converge if needed (recorded: ${recorded[id]})` : planAction(id, s);
       return { action, aws: upEquivalents(id, s, st) };
     },
+    recorded,
   );
 }
 

@@ -6,6 +6,8 @@ import { addSettings, settingOption, settingsFromFlags } from '../settings-optio
 import type { RawGlobals } from '../../globals.js';
 import type { UpSettings } from '../../orchestrate/settings.js';
 import type { PlatformChoice } from '../../steps/image/platform.js';
+import type { PlanDocument } from '../../orchestrate/plan-print.js';
+import type { ChangePlanDocument } from '../../orchestrate/plan-diff.js';
 import { examples, globalsOf, runCommand } from './common.js';
 
 export function registerUp(program: Command): void {
@@ -58,7 +60,7 @@ export function registerUp(program: Command): void {
       const given = (k: keyof typeof flags) => flags[k] !== undefined || settings.fromFile.includes(k);
       const { statePath, endpoint } = resolveGlobals(globals);
       const resolved = await upImage.rememberImageSource(statePath, { ...settings, registry }, given);
-      if (opts.dryRun) return dryRun(globals, resolved, { endpoint, statePath, detailed: opts.detailedExitcode });
+      if (opts.dryRun) return dryRun(globals, resolved, { endpoint, detailed: opts.detailedExitcode });
       // The context and tag are checked before the lock, the state or any AWS call.
       const image = await upImage.prepareImage(resolved, { endpoint });
       await runCommand(globals, {
@@ -85,33 +87,26 @@ export function registerUp(program: Command): void {
 async function dryRun(
   globals: RawGlobals,
   s: UpSettings & { readonly platformChoice?: PlatformChoice },
-  o: { readonly endpoint?: string; readonly statePath: string; readonly detailed?: boolean },
+  o: { readonly endpoint?: string; readonly detailed?: boolean },
 ): Promise<void> {
-  const { readState } = await import('../../state/store.js');
   const { RESOURCE_KEYS } = await import('../../state/schema.js');
   const { detailedExitCode, renderChangePlan, upChangePlan } = await import('../../orchestrate/plan-diff.js');
-  const exitCode = o.detailed ? detailedExitCode : undefined;
-  const state = await readState(o.statePath);
-  if (!state || !RESOURCE_KEYS.some((k) => k !== 'image' && state[k] !== undefined)) {
-    const { upDryRun, renderUpDryRun } = await import('../../orchestrate/up-command.js');
-    return runCommand(globals, {
-      command: 'up --dry-run',
-      local: (g) => upDryRun(g, s),
-      render: renderUpDryRun,
-      ...(exitCode ? { exitCode } : {}),
-    });
-  }
+  const { upDryRun, renderUpDryRun } = await import('../../orchestrate/up-command.js');
   const { planImage } = await import('../../orchestrate/up-image.js');
-  const image = await planImage(s, { endpoint: o.endpoint });
-  return runCommand(globals, {
+  return runCommand<PlanDocument | ChangePlanDocument>(globals, {
     command: 'up --dry-run',
     services: ['ecs', 'elb', 'ec2', 'logs', 'appscaling', 'autoscaling'],
     mutates: false,
+    offline: (existing, g) =>
+      existing && RESOURCE_KEYS.some((k) => k !== 'image' && existing[k] !== undefined)
+        ? undefined
+        : upDryRun(g, s, existing),
     run: async (ctx, _g, io) => {
+      const image = await planImage(s, { endpoint: o.endpoint });
       if (image.unbuildable) io.report.warn(`cannot build the image: ${image.unbuildable}`);
       return upChangePlan(ctx, s, image.uri(ctx));
     },
-    render: renderChangePlan,
-    ...(exitCode ? { exitCode } : {}),
+    render: (doc) => ('compared' in doc && doc.compared ? renderChangePlan(doc) : renderUpDryRun(doc as PlanDocument)),
+    ...(o.detailed ? { exitCode: detailedExitCode } : {}),
   });
 }

@@ -177,6 +177,21 @@ describe('runCommand', () => {
     expect(fine.events.at(-1)).toBe('unlock');
   });
 
+  it('answers offline from the state as read (a dry run of a new stack): no region, no clients, no AWS', async () => {
+    const r = fakeRunner();
+    const offline = spec({
+      mutates: false,
+      offline: (existing) => (existing ? undefined : Promise.resolve({ ok: true })),
+      render: () => 'planned',
+    });
+    await runCommand({}, offline, r.deps);
+    expect(r.events).toEqual(['read state']);
+    expect(r.stdout.join('')).toBe('planned\n');
+    const recorded = fakeRunner({ state: emptyState('web', 'us-east-1') });
+    await runCommand({}, offline, recorded.deps);
+    expect(recorded.events).toContain('clients us-east-1 ecs');
+  });
+
   it('prints a plain-text result as it is, even with --json', async () => {
     const r = fakeRunner();
     const script = 'complete -c ecsctl\n';
