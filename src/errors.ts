@@ -82,7 +82,7 @@ export class InterruptedError extends EcsctlError {
  */
 export class ResultExit extends EcsctlError {
   constructor(readonly exitCode: number) {
-    super(`exit ${exitCode}`);
+    super(`exit ${exitCode}`, { silent: true });
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { CommanderError } from 'commander';
 import { buildProgram } from './cli/program.js';
-import { EcsctlError, ExitCode, ResultExit } from './errors.js';
+import { EcsctlError, ExitCode } from './errors.js';
 import { stopSpinners } from './ui/reporter.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -16,8 +16,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     return ExitCode.Ok;
   } catch (e) {
     stopSpinners();
-    // The result is on stdout already and says what the code means; no error line.
-    if (e instanceof ResultExit) return e.exitCode;
     if (e instanceof CommanderError) {
       // commander printed its one-line message already; help and version exit 0.
       return e.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
