@@ -11,7 +11,15 @@ import type { StepContext } from '../steps/context.js';
 import type { State } from '../state/schema.js';
 import type { UpTaskId } from './up.js';
 import type { UpSettings } from './settings.js';
-import { groupBounds, serviceUpdateInput, targetGroupSettings, taskDefinitionOptions } from './up-inputs.js';
+import { HTTPS_PORT } from '../steps/lb/redirect.js';
+import type { DomainSettings } from '../steps/lb/domain-input.js';
+import {
+  groupBounds,
+  listenerSettings,
+  serviceUpdateInput,
+  targetGroupSettings,
+  taskDefinitionOptions,
+} from './up-inputs.js';
 
 /** One differing field; `applies: false` marks a difference `up` leaves as it is (see `note`). */
 export interface PlannedChange extends FieldChange {
@@ -159,7 +167,7 @@ async function planTargetGroup(ctx: StepContext, s: UpSettings): Promise<StepDif
   ]);
 }
 
-async function planListener(ctx: StepContext, s: UpSettings): Promise<StepDiff> {
+async function planListener(ctx: StepContext, s: UpSettings, hasDomain: boolean): Promise<StepDiff> {
   const state = ctx.state.current;
   const title = `listener HTTP:${s.listenerPort}`;
   if (!state.loadBalancer || !state.targetGroup) return create('listener', title);
@@ -172,12 +180,41 @@ async function planListener(ctx: StepContext, s: UpSettings): Promise<StepDiff> 
       ? step('listener', title, applied(fieldChange('listener port', recorded.Port, s.listenerPort)))
       : create('listener', title);
   }
-  const settings = {
-    loadBalancerArn: state.loadBalancer.arn,
-    targetGroupArn: state.targetGroup.arn,
-    port: s.listenerPort,
-  };
-  return step('listener', title, applied(listenerChanges(found, settings)));
+  return step('listener', title, applied(listenerChanges(found, listenerSettings(s, state, hasDomain))));
+}
+
+/**
+ * --domain: the certificate the HTTPS listener would serve (the one brought with --certificate-arn,
+ * else the stack's own, requested when missing), and what ensureHttpsFront would change: the
+ * HTTPS:443 listener (certificate, TLS policy, target) and, the first time, the HTTP redirect.
+ */
+async function planHttps(ctx: StepContext, s: UpSettings, d: DomainSettings): Promise<StepDiff[]> {
+  const state = ctx.state.current;
+  const { assertSameDomain } = await import('../steps/lb/domain.js');
+  assertSameDomain(ctx, d); // as up: another domain on this stack is exit 2
+  const certificate = d.certificateArn ?? state.certificate?.arn;
+  const certificateStep = !certificate
+    ? create('certificate', `certificate for ${d.fqdn}`)
+    : step(
+        'certificate',
+        `certificate for ${d.fqdn}`,
+        applied(fieldChange('certificate', state.certificate?.arn, certificate)),
+      );
+  const title = `HTTPS:${HTTPS_PORT} and the :${s.listenerPort} redirect`;
+  if (!state.loadBalancer || !state.targetGroup) return [certificateStep, create('https', title)];
+  const { describeListeners, listenerChanges } = await import('../steps/lb/listener.js');
+  const { httpsListenerChanges } = await import('../steps/lb/https.js');
+  const listeners = await describeListeners(ctx.aws.elb, state.loadBalancer.arn);
+  const https = listeners.find((l) => l.Port === HTTPS_PORT);
+  if (!https) return [certificateStep, create('https', title)];
+  const wanted = { targetGroupArn: state.targetGroup.arn, certificateArn: certificate ?? '(to be requested)' };
+  const http = listeners.find((l) => l.Port === s.listenerPort);
+  // Once HTTPS is recorded the listener step already compares the redirect; before, this step makes it.
+  const redirect =
+    http && !state.httpsListener
+      ? listenerChanges(http, { ...listenerSettings(s, state, true), redirectToHttps: true })
+      : [];
+  return [certificateStep, step('https', title, applied([...httpsListenerChanges(https, wanted), ...redirect]))];
 }
 
 async function planInstances(ctx: StepContext, s: UpSettings): Promise<StepDiff> {
@@ -223,12 +260,15 @@ export async function planChanges(ctx: StepContext, s: UpSettings, image: string
   const state = ctx.state.current;
   const recorded = (id: UpTaskId, title: string, present: unknown): StepDiff[] => (present ? [] : [create(id, title)]);
   const td = await planTaskDefinition(ctx, s, image);
-  const [targetGroup, listener, instances, service, autoScaling] = await Promise.all([
+  const { upDomain } = await import('./domain-tasks.js');
+  const domain = upDomain(s, state);
+  const [targetGroup, listener, instances, service, autoScaling, https] = await Promise.all([
     planTargetGroup(ctx, s),
-    planListener(ctx, s),
+    planListener(ctx, s, domain !== undefined),
     planInstances(ctx, s),
     planService(ctx, s, td),
     planAutoScaling(ctx, s),
+    domain ? planHttps(ctx, s, domain) : Promise.resolve([]),
   ]);
   return [
     ...recorded('repo', 'ECR repository', state.repository),
@@ -239,6 +279,8 @@ export async function planChanges(ctx: StepContext, s: UpSettings, image: string
     ...recorded('loadBalancer', 'application load balancer', state.loadBalancer),
     targetGroup,
     listener,
+    ...https,
+    ...(domain ? recorded('alias', `alias record ${domain.fqdn}`, state.aliasRecord) : []),
     instances,
     td.diff,
     service,

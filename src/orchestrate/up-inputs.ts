@@ -5,6 +5,7 @@
  */
 import { LB_DEFAULTS } from '../settings/defaults.js';
 import type { State } from '../state/schema.js';
+import type { ListenerSettings } from '../steps/lb/listener.js';
 import type { TargetGroupSettings } from '../steps/lb/target-group.js';
 import type { UpdateServiceInput } from '../steps/service/update.js';
 import type { TaskDefinitionOptions } from '../steps/taskdef/ensure.js';
@@ -27,6 +28,19 @@ export function taskDefinitionOptions(s: UpSettings, image: string): TaskDefinit
 /** The target group: `lb create`'s defaults with up's container port and health-check path. */
 export function targetGroupSettings(s: UpSettings): TargetGroupSettings {
   return { ...LB_DEFAULTS, port: s.containerPort, healthCheckPath: s.healthCheckPath };
+}
+
+/**
+ * The HTTP listener `up`'s listener task asks for: forwarding to the target group; with a domain,
+ * a stack already serving HTTPS keeps its redirect (the https task turns it into one otherwise).
+ */
+export function listenerSettings(s: UpSettings, state: State, hasDomain: boolean): ListenerSettings {
+  return {
+    loadBalancerArn: state.loadBalancer!.arn,
+    targetGroupArn: state.targetGroup!.arn,
+    port: s.listenerPort,
+    redirectToHttps: hasDomain && state.httpsListener !== undefined,
+  };
 }
 
 /**

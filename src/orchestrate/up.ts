@@ -26,7 +26,7 @@ import { taskContext } from './task-context.js';
 import { clampDesiredCount } from '../steps/service/autoscaling-policy.js';
 import type { State } from '../state/schema.js';
 import { upDomain, upDomainPlan, upDomainRunners, UP_DOMAIN_SERVICES, type UpDomainTaskId } from './domain-tasks.js';
-import { serviceUpdateInput, targetGroupSettings, taskDefinitionOptions } from './up-inputs.js';
+import { listenerSettings, serviceUpdateInput, targetGroupSettings, taskDefinitionOptions } from './up-inputs.js';
 
 export type UpTaskId =
   | 'network'
@@ -175,14 +175,8 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
     },
     listener: async (c) => {
       const { ensureListener } = await import('../steps/lb/listener.js');
-      const st = c.state.current;
-      const r = await ensureListener(c, {
-        loadBalancerArn: st.loadBalancer!.arn,
-        targetGroupArn: st.targetGroup!.arn,
-        port: s.listenerPort,
-        // A stack already serving HTTPS keeps its redirect; the first run forwards until HTTPS exists.
-        redirectToHttps: Boolean(domain && st.httpsListener),
-      });
+      // A stack already serving HTTPS keeps its redirect; the first run forwards until HTTPS exists.
+      const r = await ensureListener(c, listenerSettings(s, c.state.current, domain !== undefined));
       return outcomeOf(r.outcome);
     },
     lbActive: async (c) =>

@@ -27,6 +27,7 @@ import { forwardTarget } from './listener.js';
 import { HTTPS_PORT } from './redirect.js';
 import { lbIngress } from '../network/security-groups.js';
 import type { ConvergeOutcome } from '../outcome.js';
+import { fieldChange, type FieldChange } from '../changes.js';
 
 /**
  * TLS 1.3 and 1.2 only, forward-secret ciphers: AWS's recommended policy for ALBs (the default
@@ -41,6 +42,28 @@ async function listenerOnPort(ctx: StepContext, loadBalancerArn: string, port: n
   } catch (e) {
     throw asOperationError("describe the load balancer's listeners", e);
   }
+}
+
+/** What ModifyListener would correct on the HTTPS listener: protocol, TLS policy, certificate, target. */
+export function httpsListenerChanges(
+  found: Listener,
+  s: { targetGroupArn: string; certificateArn: string },
+): FieldChange[] {
+  const target = forwardTarget(found.DefaultActions);
+  return [
+    ...fieldChange('Protocol', found.Protocol, 'HTTPS'),
+    ...fieldChange('SslPolicy', found.SslPolicy, TLS_POLICY),
+    ...fieldChange('Certificates', found.Certificates?.[0]?.CertificateArn, s.certificateArn),
+    ...(target === s.targetGroupArn
+      ? []
+      : [
+          {
+            field: 'DefaultActions',
+            old: `forward to ${target ?? 'something else'}`,
+            new: `forward to ${s.targetGroupArn}`,
+          },
+        ]),
+  ];
 }
 
 /**
@@ -69,10 +92,7 @@ export async function ensureHttpsListener(
   if (found) {
     arn = found.ListenerArn!;
     assertOwned('listener', `${what} (${arn})`, await elbTags(elb, arn, what), stack);
-    if (found.Protocol !== 'HTTPS') changed.push('Protocol');
-    if (found.SslPolicy !== TLS_POLICY) changed.push('SslPolicy');
-    if (found.Certificates?.[0]?.CertificateArn !== s.certificateArn) changed.push('Certificates');
-    if (forwardTarget(found.DefaultActions) !== s.targetGroupArn) changed.push('DefaultActions');
+    changed.push(...httpsListenerChanges(found, s).map((c) => c.field));
     if (changed.length > 0) {
       await withCertificateRetry(ctx, `update ${what}`, () =>
         elb.send(new ModifyListenerCommand({ ListenerArn: arn, ...desired })),
