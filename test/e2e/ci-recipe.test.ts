@@ -6,9 +6,8 @@
  * is the built CLI, against moto with the agent and scheduler stand-ins. Steps that need the
  * network or a Docker engine (`uses:` actions, cloning ecsctl, docker build/push) are skipped.
  *
- * The workflow's state is `s3://…`. The S3 state backend is issue 21's other half (branch
- * shared-state); until it is on main, this file runs the recipe with ECSCTL_STATE pointing at a
- * local state file — the only value it overrides.
+ * The workflow's state is `s3://…` and is used as written: the test creates its bucket (versioned)
+ * in moto's S3, so the two jobs share the stack through S3 as they would in Actions.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -18,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { startAgent, type StandinAgent } from '../../scripts/standin/agent.mjs';
 import { startScheduler, type Scheduler } from '../../scripts/standin/scheduler.mjs';
 import { verifyClients } from '../harness/aws.js';
@@ -127,8 +127,15 @@ function bash(script: string, env: Record<string, string>): Promise<{ code: numb
   });
 }
 
-/** Until the S3 state backend is on main: the recipe with a local state file (see the top). */
-const LOCAL_STATE = { ECSCTL_STATE: 'ecsctl.state.json' };
+/** The workflow's own s3:// state, nothing overridden. */
+const AS_WRITTEN = {};
+const stateText = async () =>
+  (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
+const [bucket, key] = (() => {
+  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(workflow.env.ECSCTL_STATE)!;
+  return [m[1]!, m[2]!];
+})();
+let s3: S3Client;
 const PUSH = { 'github.sha': 'a1b2c3d4e5f6' };
 const pullRequest = (sha: string) => ({ 'github.event.pull_request.head.sha': sha });
 const imageOf = (sha: string) =>
@@ -140,6 +147,14 @@ beforeAll(async () => {
   agent = startAgent({ endpoint: moto.endpoint, intervalMs: 200 });
   scheduler = startScheduler({ endpoint: moto.endpoint, intervalMs: 200 });
   proxy = await startProxy(moto.endpoint);
+  s3 = new S3Client({
+    region: 'us-east-1',
+    endpoint: moto.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
   cwd = await mkdtemp(join(tmpdir(), 'ecsctl-e2e-ci-'));
   await mkdir(join(cwd, 'deploy'));
   await copyFile(join(EXAMPLE, 'ecsctl.json'), join(cwd, 'deploy', 'ecsctl.json'));
@@ -167,7 +182,7 @@ describe('examples/ci/deploy.yml', () => {
   });
 
   it("the deploy job (a push to main) creates the stack running the commit's image", async () => {
-    const { steps, summary } = await runJob('deploy', PUSH, LOCAL_STATE);
+    const { steps, summary } = await runJob('deploy', PUSH, AS_WRITTEN);
     expect(steps.map((s) => [s.name, s.code])).toEqual([
       ['Repository', 0],
       ['Image name', 0],
@@ -186,17 +201,17 @@ describe('examples/ci/deploy.yml', () => {
   }, 120_000);
 
   it('a pull request of the deployed commit: the plan says "no changes", with describe calls only', async () => {
-    const state = await readFile(join(cwd, 'ecsctl.state.json'), 'utf8');
+    const state = await stateText();
     const from = proxy.calls.length;
-    const { steps, summary } = await runJob('plan', pullRequest(PUSH['github.sha']), LOCAL_STATE);
+    const { steps, summary } = await runJob('plan', pullRequest(PUSH['github.sha']), AS_WRITTEN);
     expect(steps.map((s) => [s.name, s.code])).toEqual([['Plan', 0]]);
     expect(summary).toMatch(/^no changes: stack web matches the settings/m);
     expect(proxy.calls.slice(from).filter((c) => MUTATING.test(c.operation))).toEqual([]);
-    expect(await readFile(join(cwd, 'ecsctl.state.json'), 'utf8')).toBe(state);
+    expect(await stateText()).toBe(state);
   });
 
   it('a pull request with a new commit: the image change in the summary, and the check passes (5 is not a failure)', async () => {
-    const { steps, summary } = await runJob('plan', pullRequest('0f0f0f0f0f0f'), LOCAL_STATE);
+    const { steps, summary } = await runJob('plan', pullRequest('0f0f0f0f0f0f'), AS_WRITTEN);
     expect(steps.map((s) => [s.name, s.code])).toEqual([['Plan', 0]]);
     expect(summary).toContain(`    image ${imageOf(PUSH['github.sha'])} → ${imageOf('0f0f0f0f0f0f')}`);
   });
