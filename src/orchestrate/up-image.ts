@@ -21,12 +21,11 @@ import type { UpSettings } from './settings.js';
  * another type). `given` says which settings came from a flag or --config.
  */
 export async function rememberImageSource<S extends UpSettings>(
-  statePath: string,
+  readRecorded: () => Promise<State | undefined>,
   s: S,
   given: (key: 'context' | 'dockerfile' | 'instanceType') => boolean,
 ): Promise<S & { readonly platformChoice?: PlatformChoice }> {
-  const { readState } = await import('../state/store.js');
-  const state: State | undefined = await readState(statePath).catch(() => undefined);
+  const state: State | undefined = await readRecorded().catch(() => undefined);
   const recordedType = state?.instances?.type;
   if (!given('instanceType') && recordedType) s = { ...s, instanceType: recordedType };
   if (s.image) return s;

@@ -134,7 +134,8 @@ describe('two operators on one s3:// state', () => {
   it('a second up while the first runs exits 3 naming the holder; the first completes, encrypted, lock gone', async () => {
     // Alice is held at her first create: past the lock, so it is surely hers while bob tries.
     const atCreate = held.hold(firstCreate);
-    const a = spawnCli(['up', '--name', 'web', '--image', IMAGE], alice);
+    // Not the default type: the second operator's plan must take it from the S3 state.
+    const a = spawnCli(['up', '--name', 'web', '--image', IMAGE, '--instance-type', 't3.medium'], alice);
     const done = collect(a, { timeoutMs: 170_000 });
     await atCreate.reached;
     const rb = await runCli(['up', '--name', 'web', '--image', IMAGE], bob);
@@ -161,6 +162,10 @@ describe('two operators on one s3:// state', () => {
     const before = { etag: await etag(), inventory: await inventory(aws) };
     const from = proxy.calls.length;
     const text = (await object())!;
+    // What up remembers (the instance type) is read from the S3 state, as from a local file.
+    const plan = await runCli(['up', '--image', IMAGE, '--dry-run', '--detailed-exitcode'], bob);
+    expect(plan.code, plan.stdout + plan.stderr.slice(-800)).toBe(0);
+    expect(plan.stdout).toMatch(/no changes/);
     const up = await runCli(['up', '--image', IMAGE], bob);
     expect(up.code, up.stderr.slice(-800)).toBe(0);
     // A failure names what each state write changed, so a flaky field shows itself.

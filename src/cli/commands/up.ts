@@ -3,7 +3,8 @@ import { PLAN_FLAGS, UP_SCHEMA } from '../../settings/declarations.js';
 import { registryAddress } from '../../docker/inputs.js';
 import { domainSettings } from '../../steps/lb/domain-input.js';
 import { addSettings, settingOption, settingsFromFlags } from '../settings-options.js';
-import type { RawGlobals } from '../../globals.js';
+import type { Globals, RawGlobals } from '../../globals.js';
+import type { State } from '../../state/schema.js';
 import type { UpSettings } from '../../orchestrate/settings.js';
 import type { PlatformChoice } from '../../steps/image/platform.js';
 import type { PlanDocument } from '../../orchestrate/plan-print.js';
@@ -58,8 +59,13 @@ export function registerUp(program: Command): void {
       const upImage = await import('../../orchestrate/up-image.js');
       // The remembered context and the platform, checked (exit 2) before the lock or any AWS call.
       const given = (k: keyof typeof flags) => flags[k] !== undefined || settings.fromFile.includes(k);
-      const { statePath, endpoint } = resolveGlobals(globals);
-      const resolved = await upImage.rememberImageSource(statePath, { ...settings, registry }, given);
+      const resolvedGlobals = resolveGlobals(globals);
+      const { endpoint } = resolvedGlobals;
+      const resolved = await upImage.rememberImageSource(
+        () => recordedState(resolvedGlobals),
+        { ...settings, registry },
+        given,
+      );
       if (opts.dryRun) return dryRun(globals, resolved, { endpoint, detailed: opts.detailedExitcode });
       // The context and tag are checked before the lock, the state or any AWS call.
       const image = await upImage.prepareImage(resolved, { endpoint });
@@ -109,4 +115,18 @@ async function dryRun(
     render: (doc) => ('compared' in doc && doc.compared ? renderChangePlan(doc) : renderUpDryRun(doc as PlanDocument)),
     ...(o.detailed ? { exitCode: detailedExitCode } : {}),
   });
+}
+
+/**
+ * The state as recorded, read before the lock for what `up` remembers (build context, instance
+ * type): the local file, or the s3:// object (one read; the runner reads it again under the lock
+ * and warns about the bucket then).
+ */
+async function recordedState(g: Globals): Promise<State | undefined> {
+  const { isS3Url } = await import('../../state/location.js');
+  if (!isS3Url(g.statePath)) return (await import('../../state/store.js')).readState(g.statePath);
+  const { openS3Backend } = await import('../../state/open-s3.js');
+  const { VERSION } = await import('../../version.js');
+  const backend = await openS3Backend(g, { warn: () => undefined, userAgent: `ecsctl/${VERSION}` });
+  return backend.read();
 }

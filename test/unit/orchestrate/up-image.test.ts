@@ -9,6 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
 import { mergeSettings } from '../../../src/orchestrate/settings.js';
 import { rememberImageSource } from '../../../src/orchestrate/up-image.js';
+import { readState } from '../../../src/state/store.js';
+
+/** The reader `up` passes for a local state file. */
+const read = (path: string) => () => readState(path);
 
 async function stateFile(extra: object): Promise<string> {
   const path = join(await mkdtemp(join(tmpdir(), 'ecsctl-up-image-')), 'state.json');
@@ -28,7 +32,7 @@ const instances = { ids: ['i-1'], type: 't4g.small' };
 describe('rememberImageSource', { timeout: 30_000 }, () => {
   it('takes the recorded context, Dockerfile and instance type when none is given', async () => {
     const path = await stateFile({ build, instances });
-    const s = await rememberImageSource(path, mergeSettings({}, {}), () => false);
+    const s = await rememberImageSource(read(path), mergeSettings({}, {}), () => false);
     expect(s).toMatchObject({ context: '/src/app', dockerfile: 'Dockerfile.scratch', instanceType: 't4g.small' });
     expect(s.platformChoice).toMatchObject({ platform: 'linux/arm64', why: 'for t4g.small' });
   });
@@ -37,26 +41,26 @@ describe('rememberImageSource', { timeout: 30_000 }, () => {
     const path = await stateFile({ build, instances });
     const given = (k: string) => k === 'context' || k === 'instanceType';
     const s = await rememberImageSource(
-      path,
+      read(path),
       mergeSettings({ context: './other', instanceType: 'm7g.large' }, {}),
       given,
     );
     expect(s).toMatchObject({ context: './other', dockerfile: 'Dockerfile', instanceType: 'm7g.large' });
     expect(s.platformChoice?.instanceType).toBe('t4g.small');
     await expect(
-      rememberImageSource(path, mergeSettings({ platform: 'linux/amd64' }, {}), () => false),
+      rememberImageSource(read(path), mergeSettings({ platform: 'linux/amd64' }, {}), () => false),
     ).rejects.toThrow(UsageError);
   });
 
   it('with no state: the defaults, and the platform of the type given or t3.small', async () => {
     const none = join(await mkdtemp(join(tmpdir(), 'ecsctl-up-image-')), 'none.json');
     const s = await rememberImageSource(
-      none,
+      read(none),
       mergeSettings({ instanceType: 'c8g.large' }, {}),
       (k) => k === 'instanceType',
     );
     expect(s).toMatchObject({ context: '.', dockerfile: 'Dockerfile', platform: 'linux/arm64' });
-    const d = await rememberImageSource(none, mergeSettings({}, {}), () => false);
+    const d = await rememberImageSource(read(none), mergeSettings({}, {}), () => false);
     expect(d.platformChoice).toMatchObject({ platform: 'linux/amd64', why: 'for t3.small' });
   });
 });
