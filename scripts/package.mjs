@@ -53,9 +53,17 @@ const result = await build({
   chunkNames: 'chunks/[name]-[hash]',
   external: ['cpu-features', '*.node'],
   plugins: [stubBuildKit],
-  // CommonJS dependencies (dockerode, ssh2, tar-fs) call require(); an ES module has none of its own.
+  // CommonJS dependencies (dockerode, ssh2, tar-fs) call require() and read __dirname (ssh2's
+  // Emscripten-built poly1305 does, as it starts); an ES module has neither of its own.
   banner: {
-    js: "import { createRequire as __ecsctlCreateRequire } from 'node:module'; const require = __ecsctlCreateRequire(import.meta.url);",
+    js: [
+      "import { createRequire as __ecsctlCreateRequire } from 'node:module';",
+      "import { dirname as __ecsctlDirname } from 'node:path';",
+      "import { fileURLToPath as __ecsctlFileURLToPath } from 'node:url';",
+      'const require = __ecsctlCreateRequire(import.meta.url);',
+      'const __filename = __ecsctlFileURLToPath(import.meta.url);',
+      'const __dirname = __ecsctlDirname(__filename);',
+    ].join(' '),
   },
   metafile: true,
   logLevel: 'warning',

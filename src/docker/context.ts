@@ -93,7 +93,9 @@ async function walk(root: string, rules: string): Promise<string[]> {
 
 /** A tar stream of exactly `context.files` (directories are created by the Engine as needed). */
 export async function packContext(context: BuildContext): Promise<NodeJS.ReadableStream> {
-  const tar = await import('tar-fs');
+  // tar-fs is CommonJS: its module.exports is the default export both under Node's own loader
+  // (dist/) and in the bundle (pkg/), where esbuild does not lift `exports.pack` to a named export.
+  const tar = (await import('tar-fs')).default;
   // Only the listed entries: the .dockerignore decision was made once, in readContext.
   return tar.pack(context.root, {
     entries: [...context.files],

@@ -7,7 +7,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -105,6 +105,32 @@ describe('the installed ecsctl', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('plan for stack web in us-east-1');
+  });
+
+  // dockerode, ssh2 and tar-fs are CommonJS inside an ES module bundle: what they expect of
+  // CommonJS (require, __dirname) is only exercised when a build talks to an engine.
+  it('builds an image on a real engine', { timeout: 300_000 }, async () => {
+    const { startEngine } = await import('../harness/engine.js');
+    const engine = await startEngine();
+    try {
+      const app = await mkdtemp(join(dir, 'app-'));
+      await cp(join(ROOT, 'fixtures', 'app'), app, { recursive: true });
+      await cp('/bin/busybox', join(app, 'busybox'));
+      const o: CliOptions = {
+        cwd: await mkdtemp(join(dir, 'image-')),
+        endpoint: world!.moto.endpoint,
+        env: { ...FAST, DOCKER_HOST: engine.dockerHost },
+        timeoutMs: 240_000,
+      };
+      const repo = await ecsctl(['repo', 'create', '--name', 'pkgimg'], o);
+      expect(repo.code, repo.stderr).toBe(0);
+      const r = await ecsctl(['image', 'build', '--context', app, '--dockerfile', 'Dockerfile.scratch', '--json'], o);
+      expect(r.code, r.stderr.slice(-1500)).toBe(0);
+      const state = JSON.parse(await readFile(join(o.cwd, 'ecsctl.state.json'), 'utf8')) as { build?: { ref: string } };
+      expect(state.build?.ref).toMatch(/pkgimg:/);
+    } finally {
+      await engine.stop();
+    }
   });
 
   // Its own bound: up and down are two full runs of the installed CLI against moto (about 8 s on an
