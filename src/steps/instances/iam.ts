@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { managedPolicyArn } from '../../aws/arn.js';
 import { asOperationError, isAwsError } from '../../aws/errors.js';
+import { IAM_NOT_FOUND, iamCall, iamDelete } from '../../aws/iam-calls.js';
 import { assertOwned, keyValueTags } from '../../aws/tags.js';
 import { OperationError } from '../../errors.js';
 import type { State } from '../../state/schema.js';
@@ -35,7 +36,6 @@ export const EC2_TRUST_POLICY = JSON.stringify({
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 });
-const NOT_FOUND = ['NoSuchEntity', 'NoSuchEntityException'];
 
 export type InstanceRoleRecord = NonNullable<State['instanceRole']>;
 
@@ -90,7 +90,7 @@ export async function ensureInstanceRole(ctx: StepContext): Promise<InstanceRole
 
   const policyArn = ecsInstancePolicyArn(ctx.state.current.region);
   if (!(await attachedPolicies(iam, name)).includes(policyArn)) {
-    await call(`attach ${policyArn} to ${name}`, () =>
+    await iamCall(`attach ${policyArn} to ${name}`, () =>
       iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: policyArn })),
     );
     changed = true;
@@ -128,7 +128,7 @@ export async function ensureInstanceRole(ctx: StepContext): Promise<InstanceRole
       throw new OperationError(`IAM instance profile ${name} holds role ${held.join(', ')}, not ${name}`, {
         hint: 'Remove that role from the profile, then run the command again.',
       });
-    await call(`add role ${name} to instance profile ${name}`, () =>
+    await iamCall(`add role ${name} to instance profile ${name}`, () =>
       iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: name, RoleName: name })),
     );
     changed = true;
@@ -152,13 +152,13 @@ export async function deleteInstanceRole(ctx: StepContext): Promise<'deleted' | 
   if (profile) {
     assertOwned('IAM instance profile', recorded.profileName, profile.Tags, stack);
     for (const r of profile.Roles ?? []) {
-      await tolerant(`remove role ${r.RoleName} from instance profile ${recorded.profileName}`, () =>
+      await iamDelete(`remove role ${r.RoleName} from instance profile ${recorded.profileName}`, () =>
         iam.send(
           new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: recorded.profileName, RoleName: r.RoleName }),
         ),
       );
     }
-    await tolerant(`delete instance profile ${recorded.profileName}`, () =>
+    await iamDelete(`delete instance profile ${recorded.profileName}`, () =>
       iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: recorded.profileName })),
     );
     deleted = true;
@@ -169,11 +169,11 @@ export async function deleteInstanceRole(ctx: StepContext): Promise<'deleted' | 
   if (role) {
     assertOwned('IAM role', recorded.roleName, role.Tags, stack);
     for (const arn of await attachedPolicies(iam, recorded.roleName)) {
-      await tolerant(`detach ${arn} from ${recorded.roleName}`, () =>
+      await iamDelete(`detach ${arn} from ${recorded.roleName}`, () =>
         iam.send(new DetachRolePolicyCommand({ RoleName: recorded.roleName, PolicyArn: arn })),
       );
     }
-    await tolerant(`delete IAM role ${recorded.roleName}`, () =>
+    await iamDelete(`delete IAM role ${recorded.roleName}`, () =>
       iam.send(new DeleteRoleCommand({ RoleName: recorded.roleName })),
     );
     deleted = true;
@@ -187,7 +187,7 @@ export async function findRole(iam: IAMClient, name: string): Promise<Role | und
   try {
     return (await iam.send(new GetRoleCommand({ RoleName: name }))).Role;
   } catch (e) {
-    if (isAwsError(e, ...NOT_FOUND)) return undefined;
+    if (isAwsError(e, ...IAM_NOT_FOUND)) return undefined;
     throw asOperationError(`read IAM role ${name}`, e);
   }
 }
@@ -197,13 +197,13 @@ export async function findInstanceProfile(iam: IAMClient, name: string): Promise
   try {
     return (await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }))).InstanceProfile;
   } catch (e) {
-    if (isAwsError(e, ...NOT_FOUND)) return undefined;
+    if (isAwsError(e, ...IAM_NOT_FOUND)) return undefined;
     throw asOperationError(`read IAM instance profile ${name}`, e);
   }
 }
 
 async function attachedPolicies(iam: IAMClient, role: string): Promise<string[]> {
-  return call(`list policies of ${role}`, async () => {
+  return iamCall(`list policies of ${role}`, async () => {
     const arns: string[] = [];
     for await (const page of paginateListAttachedRolePolicies({ client: iam }, { RoleName: role }))
       arns.push(...(page.AttachedPolicies ?? []).map((p) => p.PolicyArn!));
@@ -230,20 +230,4 @@ async function createOrAdopt<T extends { Tags?: { Key?: string; Value?: string }
   if (!found) throw new OperationError(`create ${kind} ${name}: it neither exists nor could be created`);
   assertOwned(kind, name, found.Tags, stack);
   return found;
-}
-
-async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    throw asOperationError(what, e);
-  }
-}
-
-async function tolerant(what: string, fn: () => Promise<unknown>): Promise<void> {
-  try {
-    await fn();
-  } catch (e) {
-    if (!isAwsError(e, ...NOT_FOUND)) throw asOperationError(what, e);
-  }
 }

@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-iam';
 import type { Secret } from '@aws-sdk/client-ecs';
 import { asOperationError, isAwsError } from '../../aws/errors.js';
+import { IAM_NOT_FOUND, iamCall, iamDelete } from '../../aws/iam-calls.js';
 import { assertOwned, keyValueTags } from '../../aws/tags.js';
 import { OperationError } from '../../errors.js';
 import { stackOf, type StepContext } from '../context.js';
@@ -40,7 +41,6 @@ export const ECS_TASKS_TRUST_POLICY = JSON.stringify({
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 });
-const NOT_FOUND = ['NoSuchEntity', 'NoSuchEntityException'];
 
 export interface ExecutionRoleResult {
   readonly outcome: Outcome | 'updated';
@@ -88,7 +88,7 @@ export async function ensureExecutionRole(ctx: StepContext, refs: readonly Secre
 
   const managed = executionPolicyArn(partition);
   if (!(await attachedPolicies(ctx, name)).includes(managed)) {
-    await call(`attach AmazonECSTaskExecutionRolePolicy to ${name}`, () =>
+    await iamCall(`attach AmazonECSTaskExecutionRolePolicy to ${name}`, () =>
       iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: managed })),
     );
     changed = true;
@@ -96,7 +96,7 @@ export async function ensureExecutionRole(ctx: StepContext, refs: readonly Secre
   const wanted = secretsPolicyDocument(secrets.map((s) => s.valueFrom))!;
   const live = await inlinePolicy(ctx, name);
   if (!live || canonicalJson(live) !== canonicalJson(wanted)) {
-    await call(`put the secrets policy on ${name}`, () =>
+    await iamCall(`put the secrets policy on ${name}`, () =>
       iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: SECRETS_POLICY_NAME, PolicyDocument: wanted })),
     );
     changed = true;
@@ -121,18 +121,18 @@ export async function deleteExecutionRole(ctx: StepContext): Promise<Outcome> {
     return 'absent';
   }
   assertOwned('IAM role', name, role.Tags, stackOf(ctx));
-  const inline = await call(`list inline policies of ${name}`, () =>
+  const inline = await iamCall(`list inline policies of ${name}`, () =>
     iam.send(new ListRolePoliciesCommand({ RoleName: name })),
   );
   for (const policy of inline.PolicyNames ?? [])
-    await tolerant(`delete policy ${policy} of ${name}`, () =>
+    await iamDelete(`delete policy ${policy} of ${name}`, () =>
       iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: policy })),
     );
   for (const arn of await attachedPolicies(ctx, name))
-    await tolerant(`detach ${arn} from ${name}`, () =>
+    await iamDelete(`detach ${arn} from ${name}`, () =>
       iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: arn })),
     );
-  await tolerant(`delete IAM role ${name}`, () => iam.send(new DeleteRoleCommand({ RoleName: name })));
+  await iamDelete(`delete IAM role ${name}`, () => iam.send(new DeleteRoleCommand({ RoleName: name })));
   await ctx.state.record({ executionRole: undefined });
   return 'deleted';
 }
@@ -145,7 +145,7 @@ export async function inlinePolicy(ctx: StepContext, roleName: string): Promise<
     );
     return out.PolicyDocument ? decodeURIComponent(out.PolicyDocument) : undefined;
   } catch (e) {
-    if (isAwsError(e, ...NOT_FOUND)) return undefined;
+    if (isAwsError(e, ...IAM_NOT_FOUND)) return undefined;
     throw asOperationError(`read the secrets policy of ${roleName}`, e);
   }
 }
@@ -175,7 +175,7 @@ async function createRole(ctx: StepContext, name: string): Promise<Role> {
 
 async function deleteInlinePolicy(ctx: StepContext, roleName: string): Promise<boolean> {
   if ((await inlinePolicy(ctx, roleName)) === undefined) return false;
-  await tolerant(`delete the secrets policy of ${roleName}`, () =>
+  await iamDelete(`delete the secrets policy of ${roleName}`, () =>
     ctx.aws.iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: SECRETS_POLICY_NAME })),
   );
   return true;
@@ -185,7 +185,7 @@ async function attachedPolicies(ctx: StepContext, role: string): Promise<string[
   const arns: string[] = [];
   let Marker: string | undefined;
   do {
-    const out = await call(`list policies of ${role}`, () =>
+    const out = await iamCall(`list policies of ${role}`, () =>
       ctx.aws.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role, Marker })),
     );
     arns.push(...(out.AttachedPolicies ?? []).map((p) => p.PolicyArn!));
@@ -210,21 +210,5 @@ function canonicalJson(text: string): string {
     return JSON.stringify(sort(JSON.parse(text)));
   } catch {
     return text;
-  }
-}
-
-async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    throw asOperationError(what, e);
-  }
-}
-
-async function tolerant(what: string, fn: () => Promise<unknown>): Promise<void> {
-  try {
-    await fn();
-  } catch (e) {
-    if (!isAwsError(e, ...NOT_FOUND)) throw asOperationError(what, e);
   }
 }
