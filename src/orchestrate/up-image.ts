@@ -25,7 +25,7 @@ export async function rememberImageSource<S extends UpSettings>(
   s: S,
   given: (key: 'context' | 'dockerfile' | 'instanceType') => boolean,
 ): Promise<S & { readonly platformChoice?: PlatformChoice }> {
-  const state: State | undefined = await readRecorded().catch(() => undefined);
+  const state: State | undefined = await readRecorded();
   const recordedType = state?.instances?.type;
   if (!given('instanceType') && recordedType) s = { ...s, instanceType: recordedType };
   if (s.image) return s;

@@ -119,12 +119,15 @@ async function dryRun(
 
 /**
  * The state as recorded, read before the lock for what `up` remembers (build context, instance
- * type): the local file, or the s3:// object (one read; the runner reads it again under the lock
- * and warns about the bucket then).
+ * type): the local file, or the s3:// object (the runner reads it again under the lock and warns
+ * about the bucket then). A local file that cannot be read is left for the runner to report; an
+ * s3:// state that cannot be opened (no such bucket, access denied) fails here, with the runner's
+ * own one line and exit code, rather than being asked twice.
  */
 async function recordedState(g: Globals): Promise<State | undefined> {
   const { isS3Url } = await import('../../state/location.js');
-  if (!isS3Url(g.statePath)) return (await import('../../state/store.js')).readState(g.statePath);
+  if (!isS3Url(g.statePath))
+    return (await import('../../state/store.js')).readState(g.statePath).catch(() => undefined);
   const { openS3Backend } = await import('../../state/open-s3.js');
   const { VERSION } = await import('../../version.js');
   const backend = await openS3Backend(g, { warn: () => undefined, userAgent: `ecsctl/${VERSION}` });
