@@ -84,14 +84,15 @@ const loaders: { [K in ServiceName]: () => Promise<new (config: object) => Clien
 export interface LoadingClients {
   /** Each client is there once its package has loaded (see `ready`); reading it earlier throws. */
   readonly aws: Clients;
-  /** Resolves when these services' clients are built. */
+  /** Loads these services' clients (those not asked for yet, after the ones that were) and resolves once they are built. */
   ready(services: readonly ServiceName[]): Promise<void>;
 }
 
 /**
- * Starts loading the clients, in the order given, without waiting: `up` and `down` let each task
- * start as soon as *its* clients are ready (the EC2 package alone takes ~0.45 s to load; `down`'s
- * first wave needs only ELBv2 and ECR), so commands list their services first-needed first.
+ * The clients a command may use, each loaded when first asked for: most commands ask for all of
+ * theirs at once (in the order given, first-needed first); `up` and `down` let each task ask for
+ * its own when it starts, so a task starts as soon as *its* clients are built and a client no task
+ * needs (an Auto Scaling group's on a stack without one) is never loaded.
  */
 export function startClients(settings: AwsSettings, services: readonly ServiceName[] = ALL_SERVICES): LoadingClients {
   // On Node 20 the SDK prints a multi-line "NodeVersionSupportWarning" when the first client is
@@ -112,37 +113,42 @@ export function startClients(settings: AwsSettings, services: readonly ServiceNa
     requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
   });
   const clients: Partial<Record<ServiceName, unknown>> = {};
-  // One after another, in the order given: on one thread, loading all at once only makes every
-  // client ready at the end; in order, the first ones are ready early and their tasks start.
+  const allowed = new Set(services);
+  const loads = new Map<ServiceName, Promise<void>>();
+  // Loaded when first asked for, one after another in the order asked. On one thread, compiling
+  // an SDK package blocks every answer in flight (EC2's alone is ~0.1 s of CPU): `up` and `down`
+  // ask for the critical path's clients first and for the rest only once the load balancer's
+  // create or delete has gone out, so nothing compiles while those first calls are on the wire.
   let previous: Promise<unknown> = Promise.resolve();
-  const pending = new Map<ServiceName, Promise<void>>(
-    services.map((name) => {
-      const loaded = previous
-        .catch(() => undefined)
-        .then(async () => {
-          const client = new (await loaders[name]())(config);
-          if (settings.verbose)
-            (client as { middlewareStack: { add: (...args: unknown[]) => void } }).middlewareStack.add(
-              callLogger(settings.log ?? stderrLine),
-              {
-                step: 'initialize',
-                name: 'ecsctlCallLogger',
-              },
-            );
-          clients[name] = client;
-        });
-      previous = loaded;
-      return [name, loaded];
-    }),
-  );
-  // A failed import surfaces through ready(); never as an unhandled rejection.
-  for (const p of pending.values()) p.catch(() => undefined);
+  const load = (name: ServiceName): Promise<void> => {
+    const known = loads.get(name);
+    if (known) return known;
+    const loaded = previous
+      .catch(() => undefined)
+      .then(async () => {
+        const client = new (await loaders[name]())(config);
+        if (settings.verbose)
+          (client as { middlewareStack: { add: (...args: unknown[]) => void } }).middlewareStack.add(
+            callLogger(settings.log ?? stderrLine),
+            {
+              step: 'initialize',
+              name: 'ecsctlCallLogger',
+            },
+          );
+        clients[name] = client;
+      });
+    // A failed import surfaces through ready(); never as an unhandled rejection.
+    loaded.catch(() => undefined);
+    loads.set(name, loaded);
+    previous = loaded;
+    return loaded;
+  };
   const aws = new Proxy(clients, {
     get(target, prop) {
       const client = target[prop as ServiceName];
       if (client === undefined && typeof prop === 'string' && (ALL_SERVICES as string[]).includes(prop)) {
         throw new Error(
-          pending.has(prop as ServiceName)
+          allowed.has(prop as ServiceName)
             ? `internal: the ${prop} client was used before it was ready`
             : `internal: the ${prop} client was not loaded for this command`,
         );
@@ -154,10 +160,10 @@ export function startClients(settings: AwsSettings, services: readonly ServiceNa
     aws,
     async ready(wanted) {
       await Promise.all(
-        wanted.map(
-          (name) =>
-            pending.get(name) ??
-            Promise.reject(new Error(`internal: the ${name} client was not loaded for this command`)),
+        wanted.map((name) =>
+          allowed.has(name)
+            ? load(name)
+            : Promise.reject(new Error(`internal: the ${name} client was not loaded for this command`)),
         ),
       );
     },
