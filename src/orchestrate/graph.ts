@@ -15,6 +15,12 @@ export interface Task<Id extends string = string> {
   readonly title: string;
   readonly deps: readonly Id[];
   /**
+   * Order only: the task does not use these tasks' results but starts after them. `up` and `down`
+   * hold their first wave back until the load balancer's create or delete has gone out: the
+   * longest wait starts first, and on one thread nothing else delays its first calls.
+   */
+  readonly after?: readonly Id[];
+  /**
    * Resolves with what the task did ("created", "unchanged", "skipped: --image given", …). `stop`
    * aborts when another task failed or the command is interrupted: its sleeps should end then.
    */
@@ -36,7 +42,10 @@ export const outcomeOf = <O extends string>(outcome: O, detail: string = outcome
 });
 
 /** A task as the graph's shape sees it (the dry run has no `run`). */
-export type GraphNode<Id extends string> = Pick<Task<Id>, 'id' | 'deps'>;
+export type GraphNode<Id extends string> = Pick<Task<Id>, 'id' | 'deps' | 'after'>;
+
+/** What a task waits for before it starts: its dependencies and the tasks it is ordered after. */
+const startsAfter = <Id extends string>(t: GraphNode<Id>): readonly Id[] => [...t.deps, ...(t.after ?? [])];
 
 /** `stopped`: it was only waiting when another task failed, and stopped at once. */
 export type TaskStatus = 'waiting' | 'running' | 'done' | 'failed' | 'stopped' | 'not started';
@@ -117,7 +126,7 @@ export function validateGraph<Id extends string>(tasks: readonly GraphNode<Id>[]
     if (state.get(id) === 'done') return;
     if (state.get(id) === 'visiting') throw new Error(`internal: dependency cycle ${[...path, id].join(' → ')}`);
     state.set(id, 'visiting');
-    for (const dep of task.deps) visit(dep, [...path, id]);
+    for (const dep of startsAfter(task)) visit(dep, [...path, id]);
     state.set(id, 'done');
     order.push(id);
   };
@@ -179,7 +188,7 @@ export async function runGraph<Id extends string>(
     if (!stopping()) {
       for (const task of tasks) {
         if (events.get(task.id)!.status !== 'waiting') continue;
-        if (task.deps.every((d) => events.get(d)!.status === 'done')) launch(task);
+        if (startsAfter(task).every((d) => events.get(d)!.status === 'done')) launch(task);
       }
     }
     if (running.size === 0) break;
@@ -205,7 +214,7 @@ export function waves<Id extends string>(tasks: readonly GraphNode<Id>[]): Id[][
   const byId = new Map(tasks.map((t) => [t.id, t]));
   const depth = (id: Id): number => {
     if (level.has(id)) return level.get(id)!;
-    const d = Math.max(-1, ...byId.get(id)!.deps.map(depth)) + 1;
+    const d = Math.max(-1, ...startsAfter(byId.get(id)!).map(depth)) + 1;
     level.set(id, d);
     return d;
   };

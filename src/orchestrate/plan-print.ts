@@ -12,6 +12,8 @@ export interface PlanStep<Id extends string> {
   readonly id: Id;
   readonly title: string;
   readonly deps: readonly Id[];
+  /** Order only: starts after these too (Task.after). */
+  readonly after?: readonly Id[];
 }
 
 export interface PlanDocument {
@@ -48,7 +50,7 @@ export async function dryRunPlan<Id extends string>(
     wave.map((id) => {
       const p = byId.get(id)!;
       const { action, aws } = describe(id, state);
-      return { wave: i + 1, id: id as string, title: p.title, action, after: p.deps, aws };
+      return { wave: i + 1, id: id as string, title: p.title, action, after: [...p.deps, ...(p.after ?? [])], aws };
     }),
   );
   return { stack: state.name, region: state.region, dryRun: true, compared: false, hasChanges: true, steps };

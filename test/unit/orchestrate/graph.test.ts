@@ -63,6 +63,20 @@ describe('runGraph', () => {
     expect(result.events.find((e) => e.id === 'lb')?.detail).toBe('done');
   });
 
+  it('starts a task ordered `after` another only once that one is done, though it does not depend on it', async () => {
+    const h = harness();
+    const repo = { ...h.task('repo'), after: ['lb'] };
+    const run = runGraph([h.task('sg'), h.task('lb', ['sg']), repo]);
+    await h.tick();
+    expect(h.log).toEqual(['start sg']);
+    await h.release('sg');
+    expect(h.log).toEqual(['start sg', 'end sg', 'start lb']);
+    await h.release('lb');
+    expect(h.log.at(-1)).toBe('start repo');
+    await h.release('repo');
+    await run;
+  });
+
   it('after a failure starts nothing new but lets running tasks finish, then reports every failure', async () => {
     const h = harness();
     h.failing.add('image');
@@ -226,9 +240,14 @@ describe('graph shape', () => {
     deps,
     run: async () => outcomeOf('unchanged'),
   });
-  it('rejects cycles and unknown dependencies', () => {
+  it('rejects cycles and unknown dependencies, counting `after` orderings as edges', () => {
     expect(() => validateGraph([t('a', ['b']), t('b', ['a'])])).toThrow(/cycle a → b → a/);
     expect(() => validateGraph([t('a', ['x'])])).toThrow(/unknown task x/);
+    expect(() => validateGraph([{ ...t('a'), after: ['b'] }, t('b', ['a'])])).toThrow(/cycle/);
+    expect(() => validateGraph([{ ...t('a'), after: ['x'] }])).toThrow(/unknown task x/);
+  });
+  it('puts a task ordered `after` another in a later wave', () => {
+    expect(waves([t('net'), { ...t('repo'), after: ['lb'] }, t('lb', ['net'])])).toEqual([['net'], ['lb'], ['repo']]);
   });
   it('groups tasks into waves that could start together', () => {
     expect(waves([t('net'), t('repo'), t('sg', ['net']), t('lb', ['sg']), t('tg', ['net'])])).toEqual([
