@@ -11,10 +11,13 @@ import { IMAGE } from '../harness/standins.js';
 import {
   answeredByRule,
   clusterKeepsInstances,
+  deletedLoadBalancerTags,
   newInstanceNotVisible,
   targetGroupKeepsListener,
 } from '../harness/strict/index.js';
 import { useStrictWorld } from '../harness/strict/world.js';
+import { verifyClients } from '../harness/aws.js';
+import { DeleteLoadBalancerCommand, DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 
 const w = useStrictWorld();
 
@@ -45,6 +48,25 @@ describe('(9) teardown timing', () => {
     w.proxy.setEnabled(false);
     const again = await runCli(['down', '--yes'], opts);
     expect(again.code, again.stderr.slice(-2000)).toBe(0);
+    expect(counts(await inventory(w.aws))).toEqual(EMPTY);
+  }, 180_000);
+});
+
+describe('a load balancer already deleted (a down killed right after DeleteLoadBalancer)', () => {
+  it('the rerun is told LoadBalancerNotFound for the recorded ARN (moto would still show its tags), finds it gone and deletes it no second time', async () => {
+    const opts = await w.strict([deletedLoadBalancerTags()]);
+    const up = await runCli(['up', '--name', 'gonelb', '--image', IMAGE], opts);
+    expect(up.code, up.stderr.slice(-2000)).toBe(0);
+    const [lb] = (await w.aws.elb.send(new DescribeLoadBalancersCommand({ Names: ['gonelb-lb'] }))).LoadBalancers ?? [];
+    // Deleted through the proxy, as the killed down did: the state still records it.
+    await verifyClients(w.proxy.endpoint).elb.send(
+      new DeleteLoadBalancerCommand({ LoadBalancerArn: lb!.LoadBalancerArn }),
+    );
+    const down = await runCli(['down', '--yes'], opts);
+    expect(down.code, down.stderr.slice(-2000)).toBe(0);
+    expect(down.stderr).not.toMatch(/left alone|not created by ecsctl/);
+    expect(answeredByRule(w.proxy.calls)['elb-deleted-load-balancer-tags']).toBe(1);
+    expect(w.callsOf('DeleteLoadBalancer')).toBe(1);
     expect(counts(await inventory(w.aws))).toEqual(EMPTY);
   }, 180_000);
 });

@@ -20,7 +20,7 @@ import { assertOwned, hasStackTag, keyValueTags, STACK_TAG } from '../../aws/tag
 import { OperationError } from '../../errors.js';
 import { formatElapsed, pollUntil, WAITS } from '../../util/poll.js';
 import { clockOf, stackOf, type StepContext } from '../context.js';
-import { elbTags, NOT_FOUND } from './elb-tags.js';
+import { elbTags, elbTagsIfPresent, NOT_FOUND } from './elb-tags.js';
 import type { ConvergeOutcome, WaitOptions } from '../outcome.js';
 import { withoutRefusedZones } from './zones.js';
 
@@ -180,38 +180,52 @@ export async function waitForLoadBalancerActive(ctx: StepContext, o: WaitOptions
   return code;
 }
 
+/** A load balancer whose deletion was sent (ARN), or none to delete. */
+export type LoadBalancerDeletion =
+  { readonly outcome: 'deleted'; readonly arn: string } | { readonly outcome: 'absent' };
+
 /**
- * Deletes the recorded load balancer (or, when none is recorded, a `<name>-lb` carrying our tag)
- * and waits until describe no longer finds it, bounded by `timeoutMs` (exit 4). Its listeners go
- * with it. Gone counts as deleted; one without our tag is never deleted.
+ * Sends DeleteLoadBalancer for the recorded load balancer (or, when none is recorded, a `<name>-lb`
+ * carrying our tag), without waiting for it to go: its interfaces' release (~90 s) starts with
+ * this call, and `down` watches them from here. Its listeners go with it. One without our tag is
+ * never deleted; gone counts as absent and is forgotten.
  */
-export async function deleteLoadBalancer(ctx: StepContext, o: WaitOptions = {}): Promise<'deleted' | 'absent'> {
+export async function sendLoadBalancerDeletion(ctx: StepContext): Promise<LoadBalancerDeletion> {
   const stack = stackOf(ctx);
   const recorded = ctx.state.current.loadBalancer;
   const name = recorded?.name ?? loadBalancerName(stack);
   const elb = ctx.aws.elb;
-  const lb = await findLoadBalancer(elb, recorded?.arn, name);
-  const forget = async () => {
-    if (recorded || ctx.state.current.listener)
-      await ctx.state.record({ loadBalancer: undefined, listener: undefined });
-  };
-  if (!lb) {
-    await forget();
-    return 'absent';
-  }
-  const arn = lb.LoadBalancerArn!;
-  const tags = await elbTags(elb, arn, `load balancer ${name}`);
-  if (arn === recorded?.arn) assertOwned('load balancer', name, tags, stack);
-  else if (!hasStackTag(tags, stack)) {
-    ctx.report.info(`load balancer ${name} exists but is not this stack's (no ${STACK_TAG} tag); left alone`);
-    await forget();
-    return 'absent';
+  // The recorded ARN's tags first: when they carry the stack's tag the load balancer exists and
+  // is ours, so the deletion goes out after one call rather than a describe and then the tags.
+  // Anything else (gone, not ours, or moto's empty answer for an unknown ARN) takes the full path.
+  const recordedTags = recorded ? await elbTagsIfPresent(elb, recorded.arn, `load balancer ${name}`) : undefined;
+  let arn = recorded && recordedTags && hasStackTag(recordedTags, stack) ? recorded.arn : undefined;
+  if (!arn) {
+    const lb = await findLoadBalancer(elb, recorded?.arn, name);
+    if (!lb) {
+      await forgetLoadBalancer(ctx);
+      return { outcome: 'absent' };
+    }
+    arn = lb.LoadBalancerArn!;
+    const tags = await elbTags(elb, arn, `load balancer ${name}`);
+    if (arn === recorded?.arn) assertOwned('load balancer', name, tags, stack);
+    else if (!hasStackTag(tags, stack)) {
+      ctx.report.info(`load balancer ${name} exists but is not this stack's (no ${STACK_TAG} tag); left alone`);
+      await forgetLoadBalancer(ctx);
+      return { outcome: 'absent' };
+    }
   }
   try {
     await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }));
   } catch (e) {
     if (!isAwsError(e, ...NOT_FOUND.loadBalancer)) throw asOperationError(`delete load balancer ${name}`, e);
   }
+  return { outcome: 'deleted', arn };
+}
+
+/** Waits until describe no longer finds the deleted load balancer (exit 4 after `timeoutMs`), then forgets it. */
+export async function waitForLoadBalancerDeleted(ctx: StepContext, arn: string, o: WaitOptions = {}): Promise<void> {
+  const name = ctx.state.current.loadBalancer?.name ?? loadBalancerName(stackOf(ctx));
   const { timeoutMs = 600_000, schedule = WAITS.loadBalancerDeleted } = o;
   await ctx.report.step(`load balancer ${name} to be deleted`, (update) =>
     pollUntil({
@@ -220,11 +234,27 @@ export async function deleteLoadBalancer(ctx: StepContext, o: WaitOptions = {}):
       schedule,
       timeoutMs,
       hint: 'Run `ecsctl lb delete` again later.',
-      read: async () => (await findLoadBalancer(elb, arn, name))?.LoadBalancerArn === arn,
+      read: async () => (await findLoadBalancer(ctx.aws.elb, arn, name))?.LoadBalancerArn === arn,
       onPoll: (exists, elapsed) => update(`${exists ? 'deleting' : 'gone'} (${formatElapsed(elapsed)})`),
       done: (exists) => !exists,
     }),
   );
-  await forget();
+  await forgetLoadBalancer(ctx);
+}
+
+/**
+ * Deletes the load balancer (sendLoadBalancerDeletion) and waits until it is gone, bounded by
+ * `timeoutMs` (exit 4). Gone counts as deleted; one without our tag is never deleted.
+ */
+export async function deleteLoadBalancer(ctx: StepContext, o: WaitOptions = {}): Promise<'deleted' | 'absent'> {
+  const sent = await sendLoadBalancerDeletion(ctx);
+  if (sent.outcome === 'absent') return 'absent';
+  await waitForLoadBalancerDeleted(ctx, sent.arn, o);
   return 'deleted';
+}
+
+/** The load balancer and its listener leave the state together: DeleteLoadBalancer takes both. */
+async function forgetLoadBalancer(ctx: StepContext): Promise<void> {
+  if (ctx.state.current.loadBalancer || ctx.state.current.listener)
+    await ctx.state.record({ loadBalancer: undefined, listener: undefined });
 }

@@ -6,6 +6,7 @@
 import {
   clusterKeepsInstances,
   createServiceNotIdempotent,
+  deletedLoadBalancerTags,
   newInstanceNotVisible,
   newSecurityGroupNotVisible,
   serviceLinkedRole,
@@ -30,5 +31,6 @@ export function recoverable(seed = 15): Rule[] {
     clusterKeepsInstances({ windowMs: 60_000, times: 2 }),
     targetGroupKeepsListener({ windowMs: 60_000, times: 2 }),
     createServiceNotIdempotent(),
+    deletedLoadBalancerTags(),
   ];
 }

@@ -168,6 +168,7 @@ export function albUnsupportedZone(zone: string, subnetIds: readonly string[], l
 export {
   clusterKeepsInstances,
   createServiceNotIdempotent,
+  deletedLoadBalancerTags,
   instanceTypeOfferings,
   names,
   partitions,

@@ -168,6 +168,34 @@ export function targetGroupKeepsListener(limits: Limits = { windowMs: 3_000 }): 
   });
 }
 
+/**
+ * DescribeTags naming a deleted load balancer fails LoadBalancerNotFound on AWS; moto keeps the
+ * deleted load balancer's tags and answers them (checked by hand on moto 5.2.1), which would pass
+ * a deleted load balancer off as one of ours still to delete. Load balancers deleted through this
+ * proxy only.
+ */
+export function deletedLoadBalancerTags(limits: Limits = {}): Rule {
+  const gate = new Gate('elb-deleted-load-balancer-tags', limits);
+  const deleted = new Set<string>();
+  return rule(
+    gate,
+    'https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeTags.html (Errors: LoadBalancerNotFound, HTTP 400)',
+    {
+      after(call, status) {
+        if (call.service === ELB && call.operation === 'DeleteLoadBalancer' && status === 200)
+          deleted.add(String(call.params.LoadBalancerArn));
+        return undefined;
+      },
+      before(call, now) {
+        if (call.service !== ELB || call.operation !== 'DescribeTags') return undefined;
+        const named = valuesOf(call.params).find((v) => deleted.has(v));
+        if (!named || !gate.open(now, now) || !gate.hit(named)) return undefined;
+        return awsError(ELB, 'LoadBalancerNotFound', 'One or more load balancers not found');
+      },
+    },
+  );
+}
+
 /** CreateService for the name of an ACTIVE service fails on real ECS (moto silently replaces it). */
 export function createServiceNotIdempotent(limits: Limits = {}): Rule {
   const gate = new Gate('ecs-create-service-not-idempotent', limits);

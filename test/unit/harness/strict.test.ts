@@ -14,6 +14,7 @@ import {
   albUnsupportedZone,
   clusterKeepsInstances,
   createServiceNotIdempotent,
+  deletedLoadBalancerTags,
   names,
   newInstanceNotVisible,
   newSecurityGroupNotVisible,
@@ -156,6 +157,19 @@ describe('each rule triggers, and stops', () => {
       2,
     );
     expect(answers(r, create, 3)).toBe(false);
+  });
+
+  it('elb-deleted-load-balancer-tags: DescribeTags of a load balancer deleted through the proxy, only', () => {
+    const r = deletedLoadBalancerTags();
+    const lb = 'arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/web-lb/1';
+    const tags = call('ELASTICLOADBALANCING', 'DescribeTags', { 'ResourceArns.member.1': lb });
+    expect(answers(r, tags, 0)).toBe(false);
+    r.after!(call('ELASTICLOADBALANCING', 'DeleteLoadBalancer', { LoadBalancerArn: lb }), 200, '', 1);
+    const d = r.before!(tags, 2);
+    expect(d?.kind === 'respond' && d.body).toContain('<Code>LoadBalancerNotFound</Code>');
+    expect(answers(r, call('ELASTICLOADBALANCING', 'DescribeTags', { 'ResourceArns.member.1': 'other' }), 3)).toBe(
+      false,
+    );
   });
 
   it('ec2-private-subnets: DescribeSubnets says no public IPs', () => {

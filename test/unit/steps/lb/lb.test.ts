@@ -513,7 +513,6 @@ describe('lb delete', () => {
     awsMock.elb.on(DeleteListenerCommand).resolves({});
     awsMock.elb
       .on(DescribeLoadBalancersCommand)
-      .resolvesOnce({ LoadBalancers: [liveLb()] }) // find
       .resolvesOnce({ LoadBalancers: [liveLb()] }) // still there after DeleteLoadBalancer
       .rejects(awsError('LoadBalancerNotFoundException'));
     awsMock.elb.on(DeleteLoadBalancerCommand).resolves({});
@@ -539,6 +538,11 @@ describe('lb delete', () => {
       'DeleteLoadBalancer',
       'DeleteTargetGroup',
       'DeleteTargetGroup',
+    ]);
+    // The recorded ARN's tags carry the stack's tag: DeleteLoadBalancer follows them at once.
+    const elbCalls = names(awsMock.elb);
+    expect(elbCalls.slice(elbCalls.indexOf('DeleteListener') + 1, elbCalls.indexOf('DeleteLoadBalancer'))).toEqual([
+      'DescribeTags',
     ]);
     expect(awsMock.ec2).toHaveReceivedCommandTimes(DeleteSecurityGroupCommand, 3);
     // LB gone poll; ResourceInUse; 2 × DependencyViolation (from 0.25 s, doubling)
@@ -633,6 +637,18 @@ describe('lb delete', () => {
     expect(err).toBeInstanceOf(WaitTimeoutError);
     expect(err.message).toContain(`by ${LB_ARN}`);
     expect(sleeps).toEqual([250, 500, 1_000, 2_000, 2_000, 2_000, 1_250]); // up to the 9 s timeout, not past it
+  });
+
+  it('takes a recorded load balancer whose tags are not found (deleted already) for gone: looked up, forgotten, not deleted', async () => {
+    awsMock.elb.on(DescribeTagsCommand).rejects(awsError('LoadBalancerNotFoundException'));
+    awsMock.elb.on(DescribeLoadBalancersCommand).rejects(awsError('LoadBalancerNotFoundException'));
+    const { ctx, state } = testContext(RECORDED);
+    expect(await deleteLoadBalancer(ctx)).toBe('absent');
+    expect(awsMock.elb).not.toHaveReceivedCommand(DeleteLoadBalancerCommand);
+    // By ARN, then by name (a rerun after a crash may know only the name).
+    expect(awsMock.elb).toHaveReceivedCommandTimes(DescribeLoadBalancersCommand, 2);
+    expect(state.current.loadBalancer).toBeUndefined();
+    expect(state.current.listener).toBeUndefined();
   });
 
   it('exits 4 when the load balancer does not go within the timeout', async () => {
