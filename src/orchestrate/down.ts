@@ -8,21 +8,24 @@
  * deregistered, without waiting for the terminations. Anything already gone counts as done; a
  * resource without the stack's tag is reported and forgotten, never deleted.
  *
- *   autoScaling ─┐
- *   lowerDelay ─ service ─┬─ capacity (asg: provider off the cluster, group emptied, provider,
- *                         │           group and launch template deleted) ─┐
- *                         ├─ containerInstances ─┬─ instances (terminate) ─┴─┬─ instanceSg ─┐
- *                         │                      └─ cluster                  └─ iam          │
- *                         ├─ taskdef ─ executionRole, logGroup                                │
- *   alias ─ loadBalancer ─┴─ targetGroup                                                      │
- *     │          └─ lbInterfaces (released) ─────────────────────────────────────────── lbSg ◄┘
- *     └─ httpsListener ─ certificate (also after loadBalancer) ─ validationRecord   (--domain)
- *   repo
+ *   alias ─ loadBalancer (DeleteLoadBalancer sent) ─┬─ loadBalancerGone ─ targetGroup (and after service)
+ *     │                                              └─ lbInterfaces (group checked, interfaces released) ─┐
+ *     │   then, ordered after it (Task.after): autoScaling, lowerDelay ─ service ─┬─ capacity             │
+ *     │   repo                                 containerInstances ─┬─ instances ─┬─ instanceSg ──── lbSg ◄┘
+ *     │                                                            └─ cluster    └─ iam
+ *     │                                          service ─ taskdef ─ executionRole, logGroup
+ *     └─ httpsListener ─ certificate (also after loadBalancerGone) ─ validationRecord   (--domain)
+ *
+ * The load balancer's deletion goes out first and alone: its interfaces' ~90 s release is down's
+ * longest wait, so every other first-wave task is ordered after it (and their SDK clients load
+ * only then). Its security group's tags are read while the interfaces go, so once they have,
+ * DeleteSecurityGroup is the only call left.
  */
 import { ForeignResourceError } from '../errors.js';
 import type { State, StatePatch } from '../state/schema.js';
 import type { ServiceName } from '../aws/clients.js';
 import type { StepContext } from '../steps/context.js';
+import type { OwnedGroup } from '../steps/network/security-groups.js';
 import { outcomeOf, type Task, type TaskOutcome } from './graph.js';
 import { taskContext } from './task-context.js';
 import { downDomainPlan, downDomainRunners, DOWN_DOMAIN_SERVICES, type DownDomainTaskId } from './domain-tasks.js';
@@ -32,6 +35,7 @@ export type DownTaskId =
   | 'autoScaling'
   | 'service'
   | 'loadBalancer'
+  | 'loadBalancerGone'
   | 'lbInterfaces'
   | 'targetGroup'
   | 'capacity'
@@ -62,7 +66,12 @@ export interface PlannedDownTask {
   readonly sections: readonly (keyof State)[];
   /** Also finds its resources by tag (a create whose ID was never recorded), so it always runs. */
   readonly byTag?: boolean;
+  /** Order only (Task.after). */
+  readonly after?: readonly DownTaskId[];
 }
+
+/** Ordered after the load balancer's deletion (see the diagram): nothing else of theirs is urgent. */
+const BEHIND_LOAD_BALANCER: readonly DownTaskId[] = ['lowerDelay', 'autoScaling', 'repo'];
 
 export function downPlan(d: DownSettings): PlannedDownTask[] {
   const t = (
@@ -71,7 +80,14 @@ export function downPlan(d: DownSettings): PlannedDownTask[] {
     deps: DownTaskId[],
     sections: (keyof State)[],
     byTag = false,
-  ): PlannedDownTask => ({ id, title, deps, sections, ...(byTag ? { byTag } : {}) });
+  ): PlannedDownTask => ({
+    id,
+    title,
+    deps,
+    sections,
+    ...(byTag ? { byTag } : {}),
+    ...(BEHIND_LOAD_BALANCER.includes(id) ? { after: ['loadBalancer'] } : {}),
+  });
   return [
     t('lowerDelay', 'lower the deregistration delay', [], ['targetGroup']),
     // Deregistered first: an autoscaler with min ≥ 1 would scale the draining service back up.
@@ -79,8 +95,9 @@ export function downPlan(d: DownSettings): PlannedDownTask[] {
     t('service', 'scale to 0, delete, wait INACTIVE', ['lowerDelay', 'autoScaling'], ['service'], true),
     // The alias record goes first, so the name never points at a deleted load balancer.
     t('loadBalancer', 'listener and load balancer', ['alias'], ['listener', 'loadBalancer']),
+    t('loadBalancerGone', 'load balancer gone', ['loadBalancer'], ['listener', 'loadBalancer']),
     t('lbInterfaces', 'load balancer interfaces released', ['loadBalancer'], ['lbSecurityGroup']),
-    t('targetGroup', 'target group', ['service', 'loadBalancer'], ['targetGroup']),
+    t('targetGroup', 'target group', ['service', 'loadBalancerGone'], ['targetGroup']),
     t('capacity', 'capacity provider, Auto Scaling group, launch template', ['service'], ['capacity']),
     t('containerInstances', 'deregister container instances', ['service', 'capacity'], ['instances'], true),
     t('instances', 'terminate instances', ['containerInstances'], ['instances'], true),
@@ -88,12 +105,13 @@ export function downPlan(d: DownSettings): PlannedDownTask[] {
     t('instanceSg', 'instance security group', ['instances', 'capacity'], ['instanceSecurityGroup']),
     t('iam', 'instance role and profile', ['instances', 'capacity'], ['instanceRole']),
     t('cluster', 'ECS cluster', ['service', 'capacity', 'containerInstances'], ['cluster']),
-    t('lbSg', 'load balancer security group', ['lbInterfaces', 'instanceSg'], ['lbSecurityGroup']),
+    // Its group is deleted only once the load balancer is gone from the state as well.
+    t('lbSg', 'load balancer security group', ['lbInterfaces', 'instanceSg', 'loadBalancerGone'], ['lbSecurityGroup']),
     t('taskdef', 'task definition revisions', ['service'], ['taskDefinition']),
     t('executionRole', 'task execution role', ['service', 'taskdef'], ['executionRole']),
     ...(d.keepLogs ? [] : [t('logGroup', 'log group', ['service'], ['logGroup'])]),
     ...(d.keepRepo ? [] : [t('repo', 'ECR repository and images', [], ['repository', 'image'])]),
-    ...(downDomainPlan(t, 'loadBalancer') as PlannedDownTask[]),
+    ...(downDomainPlan(t, 'loadBalancerGone') as PlannedDownTask[]),
   ];
 }
 
@@ -103,6 +121,7 @@ const SERVICES: Record<DownTaskId, readonly ServiceName[]> = {
   autoScaling: ['appscaling'],
   service: ['ecs'],
   loadBalancer: ['elb'],
+  loadBalancerGone: ['elb'],
   lbInterfaces: ['ec2'],
   targetGroup: ['elb'],
   capacity: ['ecs', 'ec2', 'autoscaling'],
@@ -128,23 +147,30 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
     service: async (c) =>
       outcomeOf((await (await import('../steps/service/delete.js')).deleteService(c, { timeoutMs })).outcome),
     loadBalancer: async (c) => {
-      const { deleteListener } = await import('../steps/lb/listener.js');
-      const { deleteLoadBalancer } = await import('../steps/lb/alb.js');
-      // DeleteLoadBalancer takes the listeners with it: deleting a recorded load balancer's
-      // listener first only put three calls on down's critical path (the interfaces' release
-      // starts with the load balancer's deletion). A listener recorded without its load balancer
-      // is deleted on its own.
-      const listener = c.state.current.loadBalancer ? 'deleted with the load balancer' : await deleteListener(c);
-      const lb = await deleteLoadBalancer(c, { timeoutMs });
-      // Counted as a deletion whenever the state recorded either (as the summary always has).
-      return outcomeOf('deleted', `listener ${listener}, load balancer ${lb}`);
+      // DeleteLoadBalancer takes the listeners with it; a listener recorded without its load
+      // balancer is deleted on its own.
+      if (!c.state.current.loadBalancer) {
+        const { deleteListener } = await import('../steps/lb/listener.js');
+        return outcomeOf('deleted', `listener ${await deleteListener(c)}`);
+      }
+      const sent = await (await import('../steps/lb/alb.js')).sendLoadBalancerDeletion(c);
+      if (sent.outcome === 'absent') return outcomeOf('absent');
+      deletedLoadBalancer = sent.arn;
+      return outcomeOf('deleted', 'deleting (its listeners with it)');
+    },
+    loadBalancerGone: async (c) => {
+      if (!deletedLoadBalancer) return outcomeOf('absent');
+      await (await import('../steps/lb/alb.js')).waitForLoadBalancerDeleted(c, deletedLoadBalancer, { timeoutMs });
+      return outcomeOf('deleted', 'gone');
     },
     lbInterfaces: async (c) => {
       const { waitForLoadBalancerInterfaces } = await import('../steps/lb/interfaces.js');
       const { loadBalancerName } = await import('../steps/lb/alb.js');
-      const group = c.state.current.lbSecurityGroup!;
+      const { findOwnedGroup } = await import('../steps/network/security-groups.js');
+      lbGroup = await findOwnedGroup(c, 'lbSecurityGroup');
+      if (!lbGroup) return outcomeOf('absent');
       await waitForLoadBalancerInterfaces(c, {
-        groupId: group.id,
+        groupId: lbGroup.id,
         loadBalancerName: loadBalancerName(c.state.current.name),
         timeoutMs,
       });
@@ -187,10 +213,12 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
     iam: async (c) => outcomeOf(await (await import('../steps/instances/iam.js')).deleteInstanceRole(c)),
     cluster: async (c) =>
       outcomeOf((await (await import('../steps/cluster/cluster.js')).deleteCluster(c, { timeoutMs })).outcome),
-    lbSg: async (c) =>
-      outcomeOf(
-        await (await import('../steps/network/security-groups.js')).deleteLbSecurityGroupIfUnused(c, { timeoutMs }),
-      ),
+    lbSg: async (c) => {
+      const groups = await import('../steps/network/security-groups.js');
+      // Checked and released in lbInterfaces: only the deletion is left.
+      if (lbGroup) return outcomeOf(await groups.deleteOwnedGroup(c, lbGroup, { timeoutMs }));
+      return outcomeOf(await groups.deleteLbSecurityGroupIfUnused(c, { timeoutMs }));
+    },
     taskdef: async (c) => {
       const r = await (await import('../steps/taskdef/taskdef.js')).deleteTaskDefinitions(c);
       return outcomeOf(
@@ -206,10 +234,13 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
     ...downDomainRunners(timeoutMs),
   };
   let toTerminate: string[] = [];
+  let deletedLoadBalancer: string | undefined;
+  let lbGroup: OwnedGroup | undefined;
   return downPlan(d).map((p) => ({
     id: p.id,
     title: p.title,
     deps: p.deps,
+    ...(p.after ? { after: p.after } : {}),
     run: async (update, stop) => {
       // Checked before waiting for clients: a stack without an Auto Scaling group never waits
       // for that SDK package to load.

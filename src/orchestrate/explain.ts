@@ -145,11 +145,10 @@ export function downEquivalents(id: DownTaskId, state: State): string[] {
         `aws ecs wait services-inactive --cluster ${cluster} --services ${state.service?.name ?? n}`,
       ];
     case 'loadBalancer':
-      return [
-        `aws elbv2 delete-listener --listener-arn ${state.listener?.arn ?? '<listener-arn>'}`,
-        `aws elbv2 delete-load-balancer --load-balancer-arn ${state.loadBalancer?.arn ?? '<lb-arn>'}`,
-        'aws elbv2 wait load-balancers-deleted --load-balancer-arns <lb-arn>',
-      ];
+      // DeleteLoadBalancer takes the listeners with it.
+      return [`aws elbv2 delete-load-balancer --load-balancer-arn ${state.loadBalancer?.arn ?? '<lb-arn>'}`];
+    case 'loadBalancerGone':
+      return [`aws elbv2 wait load-balancers-deleted --load-balancer-arns ${state.loadBalancer?.arn ?? '<lb-arn>'}`];
     case 'targetGroup':
       return [`aws elbv2 delete-target-group --target-group-arn ${state.targetGroup?.arn ?? '<tg-arn>'}`];
     case 'lbInterfaces':

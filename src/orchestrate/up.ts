@@ -54,7 +54,16 @@ export interface PlannedTask {
   readonly id: UpTaskId;
   readonly title: string;
   readonly deps: readonly UpTaskId[];
+  readonly after?: readonly UpTaskId[];
 }
+
+/**
+ * Order only (Task.after): the first wave's other tasks start once CreateLoadBalancer has gone
+ * out. The load balancer's ~150 s of provisioning is up's longest wait, so its chain (network →
+ * lbSg → loadBalancer) sends its calls alone, with no other client compiling on the one thread
+ * meanwhile; the rest follows a fraction of a second later, with tens of seconds to spare.
+ */
+const BEHIND_LOAD_BALANCER: readonly UpTaskId[] = ['repo', 'cluster', 'iam', 'ami', 'targetGroup', 'instanceSg'];
 
 /** The AWS services each task calls: it starts once their clients have loaded. */
 const SERVICES: Record<UpTaskId, readonly ServiceName[]> = {
@@ -81,7 +90,12 @@ const SERVICES: Record<UpTaskId, readonly ServiceName[]> = {
 
 export function upPlan(s: UpSettings, state?: State): PlannedTask[] {
   const building = s.image === undefined;
-  const t = (id: UpTaskId, title: string, deps: UpTaskId[]): PlannedTask => ({ id, title, deps });
+  const t = (id: UpTaskId, title: string, deps: UpTaskId[]): PlannedTask => ({
+    id,
+    title,
+    deps,
+    ...(BEHIND_LOAD_BALANCER.includes(id) ? { after: ['loadBalancer'] } : {}),
+  });
   const domain = state ? upDomain(s, state) : undefined;
   return [
     t('network', 'default VPC and subnets', []),
@@ -233,6 +247,7 @@ export function upTasks(ctx: StepContext, s: UpSettings, image: ImageHooks): Tas
     id: p.id,
     title: p.title,
     deps: p.deps,
+    ...(p.after ? { after: p.after } : {}),
     run: async (update, stop) => {
       await ctx.awsReady?.(
         p.id === 'instances' && s.capacity === 'asg' ? [...SERVICES.instances, 'autoscaling'] : SERVICES[p.id],

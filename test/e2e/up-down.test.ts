@@ -79,7 +79,10 @@ describe('up → status → down', () => {
     await recorder.close();
     expect(plan.code, plan.stderr).toBe(0);
     expect(recorder.calls).toHaveLength(0);
-    expect(plan.stdout).toMatch(/wave 1 \(\d+ in parallel\)/);
+    // Network discovery alone first; the rest of the first wave follows CreateLoadBalancer.
+    expect(plan.stdout).toMatch(/^wave 1:\n  default VPC and subnets: /m);
+    expect(plan.stdout).toMatch(/wave 4 \(\d+ in parallel\)/);
+    expect(plan.stdout).toMatch(/ECR repository: create {3}after loadBalancer/);
     expect(plan.stdout).toContain('$ aws elbv2 create-load-balancer --name web-lb');
     expect(plan.stdout).toContain('$ aws ecs register-task-definition');
     // The load balancer is in the third wave: right after network discovery and its security group.

@@ -185,43 +185,71 @@ export async function deleteSecurityGroup(
   key: GroupKey,
   o: DeleteGroupOptions = {},
 ): Promise<'deleted' | 'absent'> {
+  const group = await findOwnedGroup(ctx, key);
+  return group ? deleteOwnedGroup(ctx, group, o) : 'absent';
+}
+
+/** A recorded group that exists and carries the stack's tag, as findOwnedGroup found it. */
+export interface OwnedGroup {
+  readonly key: GroupKey;
+  readonly id: string;
+  readonly name: string;
+}
+
+/**
+ * The recorded group, checked to be this stack's (ForeignResourceError if not). One that is gone
+ * is forgotten, and the answer is undefined.
+ */
+export async function findOwnedGroup(ctx: StepContext, key: GroupKey): Promise<OwnedGroup | undefined> {
   const recorded = ctx.state.current[key];
-  if (!recorded) return 'absent';
-  const ec2 = ctx.aws.ec2;
-  const group = await findGroup(ec2, recorded.id, recorded.name, ctx.state.current.network?.vpcId);
+  if (!recorded) return undefined;
+  const group = await findGroup(ctx.aws.ec2, recorded.id, recorded.name, ctx.state.current.network?.vpcId);
   if (!group || group.GroupId !== recorded.id) {
     await ctx.state.record({ [key]: undefined });
-    return 'absent';
+    return undefined;
   }
   assertOwned('security group', `${recorded.name} (${recorded.id})`, group.Tags, stackOf(ctx));
+  return { key, id: recorded.id, name: recorded.name };
+}
+
+/**
+ * Deletes a group findOwnedGroup returned, retrying DependencyViolation until `timeoutMs` (then
+ * exit 4 naming what still holds it), and forgets it. Already gone counts as deleted.
+ */
+export async function deleteOwnedGroup(
+  ctx: StepContext,
+  group: OwnedGroup,
+  o: DeleteGroupOptions = {},
+): Promise<'deleted'> {
+  const ec2 = ctx.aws.ec2;
   const { timeoutMs = 600_000 } = o;
   const started = ctx.now();
   for (let attempt = 1; ; attempt++) {
     try {
-      await ec2.send(new DeleteSecurityGroupCommand({ GroupId: recorded.id }));
+      await ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.id }));
       break;
     } catch (e) {
       if (isAwsError(e, 'InvalidGroup.NotFound')) break;
-      if (!isAwsError(e, 'DependencyViolation')) throw asOperationError(`delete security group ${recorded.name}`, e);
+      if (!isAwsError(e, 'DependencyViolation')) throw asOperationError(`delete security group ${group.name}`, e);
       const elapsed = ctx.now() - started;
       if (elapsed >= timeoutMs) {
-        const holders = await interfacesUsing(ec2, recorded.id);
+        const holders = await interfacesUsing(ec2, group.id);
         throw new WaitTimeoutError(
-          `security group ${recorded.name} (${recorded.id}) is still in use after ${formatElapsed(elapsed)}${holders.length ? `: held by ${holders.join(', ')}` : ''}`,
+          `security group ${group.name} (${group.id}) is still in use after ${formatElapsed(elapsed)}${holders.length ? `: held by ${holders.join(', ')}` : ''}`,
           {
             hint: "A deleted load balancer's network interfaces can take minutes to go; run the same command again later.",
           },
         );
       }
       ctx.report.info(
-        `security group ${recorded.name} still in use (DependencyViolation, attempt ${attempt}, ${formatElapsed(elapsed)}); retrying`,
+        `security group ${group.name} still in use (DependencyViolation, attempt ${attempt}, ${formatElapsed(elapsed)}); retrying`,
       );
       await ctx.sleep(
         Math.min(nextInterval(WAITS.shortRetry, attempt - 1, 0, ctx.random ?? Math.random), timeoutMs - elapsed),
       );
     }
   }
-  await ctx.state.record({ [key]: undefined });
+  await ctx.state.record({ [group.key]: undefined });
   return 'deleted';
 }
 

@@ -39,7 +39,17 @@ describe('the up plan', () => {
     expect(before(plan, 'loadBalancer')).toEqual(new Set(['lbSg', 'network']));
     const w = waves(asTasks(plan));
     expect(w.findIndex((wave) => wave.includes('loadBalancer'))).toBe(2);
-    expect(w[0]).toEqual(expect.arrayContaining(['network', 'repo', 'cluster', 'iam', 'ami']));
+    expect(w[0]).toEqual(['network']);
+  });
+
+  it('orders the rest of the first wave after CreateLoadBalancer, without making them depend on it', () => {
+    const w = waves(asTasks(plan));
+    expect(w[3]).toEqual(expect.arrayContaining(['repo', 'cluster', 'iam', 'ami', 'targetGroup', 'instanceSg']));
+    for (const id of ['repo', 'cluster', 'iam', 'ami', 'targetGroup'] as const) {
+      const p = plan.find((t) => t.id === id)!;
+      expect(p.after).toEqual(['loadBalancer']);
+      expect(p.deps).not.toContain('loadBalancer');
+    }
   });
 
   it('waits for the rollout only after the load balancer is active, and not at all with --no-wait', () => {
@@ -85,6 +95,29 @@ describe('the down plan', () => {
       expect.arrayContaining(['httpsListener', 'loadBalancer', 'alias']),
     );
     expect([...before(plan, 'validationRecord')]).toEqual(expect.arrayContaining(['certificate']));
+  });
+
+  it('sends the load balancer deletion alone: the rest of the first wave is ordered after it, and its group is read while the interfaces go', () => {
+    const w = waves(asTasks(plan));
+    expect(w[0]).toEqual(['alias']);
+    // Beside it only the HTTPS listener of a --domain stack (nothing recorded otherwise).
+    expect(w[1]!.sort()).toEqual(['httpsListener', 'loadBalancer']);
+    for (const id of ['lowerDelay', 'autoScaling', 'repo'] as const) {
+      const p = plan.find((t) => t.id === id)!;
+      expect(p.after).toEqual(['loadBalancer']);
+      expect(p.deps).not.toContain('loadBalancer');
+    }
+    // The group is deleted once the interfaces are released and the load balancer is gone.
+    expect(before(plan, 'lbSg')).toEqual(
+      new Set([
+        'lbInterfaces',
+        'loadBalancerGone',
+        'loadBalancer',
+        'alias',
+        ...before(plan, 'instanceSg'),
+        'instanceSg',
+      ]),
+    );
   });
 
   it('keeps the repository and the logs when asked', () => {
