@@ -4,7 +4,7 @@
  * after someone else's fails with 412 and exits 3 instead of overwriting their change. Every write
  * is server-side encrypted (SSE-S3, or SSE-KMS with --state-kms-key).
  */
-import type { S3Client } from '@aws-sdk/client-s3';
+import { GetBucketVersioningCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { isAwsError } from '../aws/errors.js';
 import { StateError } from '../errors.js';
 import type { StateBackend } from './backend.js';
@@ -41,7 +41,6 @@ export function s3Backend(s3: S3Client, where: S3Location, options: S3BackendOpt
 
   /** One conditional PutObject; resolves with the new ETag. */
   const put = async (body: string): Promise<string | undefined> => {
-    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
     const out = await s3.send(
       new PutObjectCommand({
         Bucket: where.bucket,
@@ -57,7 +56,6 @@ export function s3Backend(s3: S3Client, where: S3Location, options: S3BackendOpt
 
   /** The object as it is now (text and ETag), or undefined when there is none. */
   const current = async (): Promise<{ text: string; etag: string | undefined } | undefined> => {
-    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
     try {
       const out = await s3.send(new GetObjectCommand({ Bucket: where.bucket, Key: where.key }));
       return { text: (await out.Body?.transformToString('utf8')) ?? '', etag: out.ETag };
@@ -145,7 +143,6 @@ export function s3Backend(s3: S3Client, where: S3Location, options: S3BackendOpt
 }
 
 async function warnIfUnversioned(s3: S3Client, where: S3Location, warn: (m: string) => void): Promise<void> {
-  const { GetBucketVersioningCommand } = await import('@aws-sdk/client-s3');
   try {
     const out = await s3.send(new GetBucketVersioningCommand({ Bucket: where.bucket }));
     if (out.Status !== 'Enabled') {

@@ -4,7 +4,7 @@
  * With --endpoint-url (moto, LocalStack) addressing is path-style: such endpoints have no
  * per-bucket DNS names.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { callLogger } from '../aws/call-log.js';
 import { errorName } from '../aws/errors.js';
 import { ecsctlRetryStrategy } from '../aws/retry.js';
@@ -25,7 +25,6 @@ export async function bucketClient(settings: S3ClientSettings, where: S3Location
   if (process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === undefined) {
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   }
-  const { S3Client, HeadBucketCommand } = await import('@aws-sdk/client-s3');
   const make = (region: string) => {
     const client = new S3Client({
       region,

@@ -4,8 +4,8 @@
  * left on this host by a process that has died is taken over; a lock from another machine stays
  * until `ecsctl state unlock`, since its process cannot be seen from here.
  */
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { hostname, userInfo } from 'node:os';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { isAwsError } from '../aws/errors.js';
 import { StateError } from '../errors.js';
 import type { S3Location } from './location.js';
@@ -40,7 +40,6 @@ export async function acquireS3Lock(
   writes: S3Writes,
   now: () => number = Date.now,
 ): Promise<Lock> {
-  const { PutObjectCommand } = await import('@aws-sdk/client-s3');
   const mine: S3LockInfo = {
     user: currentUser(),
     host: hostname(),
@@ -83,7 +82,6 @@ export async function acquireS3Lock(
 }
 
 export async function readS3Lock(s3: S3Client, where: S3Location): Promise<HeldLock> {
-  const { GetObjectCommand } = await import('@aws-sdk/client-s3');
   try {
     const out = await s3.send(new GetObjectCommand({ Bucket: where.bucket, Key: lockKey(where) }));
     const text = (await out.Body?.transformToString('utf8')) ?? '';
@@ -103,7 +101,6 @@ export async function readS3Lock(s3: S3Client, where: S3Location): Promise<HeldL
 
 /** Deletes the lock only if it is still the one read (`If-Match`), so a fresh lock is never removed. */
 export async function deleteLock(s3: S3Client, where: S3Location, etag: string | undefined): Promise<void> {
-  const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
   try {
     await s3.send(
       new DeleteObjectCommand({ Bucket: where.bucket, Key: lockKey(where), ...(etag ? { IfMatch: etag } : {}) }),
@@ -137,7 +134,6 @@ function age(since: string, now: () => number): string {
 
 async function releaseIfMine(s3: S3Client, where: S3Location, body: string): Promise<void> {
   try {
-    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
     const out = await s3.send(new GetObjectCommand({ Bucket: where.bucket, Key: lockKey(where) }));
     if ((await out.Body?.transformToString('utf8')) === body) await deleteLock(s3, where, out.ETag);
   } catch {

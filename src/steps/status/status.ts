@@ -2,6 +2,8 @@
  * `ecsctl status`: every recorded resource as AWS sees it now, read in parallel, with drift
  * (recorded but gone) called out. Read-only; reuses the step modules' finders.
  */
+import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { stackUrl } from '../lb/domain-input.js';
 import { asOperationError, isAwsError } from '../../aws/errors.js';
 import type { State } from '../../state/schema.js';
@@ -76,7 +78,6 @@ const checks: Check[] = [
   async (ctx, s) => {
     const groups = [s.lbSecurityGroup, s.instanceSecurityGroup].filter((g) => g !== undefined);
     if (groups.length === 0) return undefined;
-    const { DescribeSecurityGroupsCommand } = await import('@aws-sdk/client-ec2');
     const found = new Set<string>();
     for (const g of groups) {
       const out = await ctx.aws.ec2
@@ -154,7 +155,6 @@ const checks: Check[] = [
   },
   async (ctx, s) => {
     if (!s.taskDefinition) return undefined;
-    const { DescribeTaskDefinitionCommand } = await import('@aws-sdk/client-ecs');
     const td = await ctx.aws.ecs
       .send(new DescribeTaskDefinitionCommand({ taskDefinition: s.taskDefinition.arn }))
       .catch(missingAs(undefined, 'ClientException'));

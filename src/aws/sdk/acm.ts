@@ -1,0 +1,1 @@
+export { ACMClient } from '@aws-sdk/client-acm';

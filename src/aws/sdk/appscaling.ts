@@ -1,0 +1,1 @@
+export { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';

@@ -1,0 +1,1 @@
+export { AutoScalingClient } from '@aws-sdk/client-auto-scaling';

@@ -1,0 +1,1 @@
+export { ECRClient } from '@aws-sdk/client-ecr';

@@ -1,0 +1,1 @@
+export { ECSClient } from '@aws-sdk/client-ecs';

@@ -1,0 +1,1 @@
+export { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';

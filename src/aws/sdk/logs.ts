@@ -1,0 +1,1 @@
+export { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';

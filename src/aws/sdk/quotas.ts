@@ -1,0 +1,1 @@
+export { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';

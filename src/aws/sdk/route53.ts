@@ -1,0 +1,1 @@
+export { Route53Client } from '@aws-sdk/client-route-53';
