@@ -195,6 +195,7 @@ export async function runCommand<R>(
         state: backend.handle(initial),
         sleep: (ms, signal) => sleep(ms * scale, signal ? [controller.signal, signal] : [controller.signal]),
         now: Date.now,
+        scale,
         signal: controller.signal,
         ...(spec.clientsPerTask ? { awsReady: loading.ready } : {}),
       };

@@ -25,4 +25,5 @@ export const clockOf = (ctx: StepContext): Clock => ({
   sleep: ctx.sleep,
   now: ctx.now,
   ...(ctx.random ? { random: ctx.random } : {}),
+  ...(ctx.scale ? { scale: ctx.scale } : {}),
 });

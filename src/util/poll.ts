@@ -18,6 +18,11 @@ export interface Clock {
   readonly now: () => number;
   /** In [0, 1); the poll jitter. @default Math.random */
   readonly random?: () => number;
+  /**
+   * ECSCTL_POLL_SCALE: each sleep lasts this share of what was asked (the time model's 1/20).
+   * pollUntil divides the wall clock by it to know how long a wait has lasted in AWS time. @default 1
+   */
+  readonly scale?: number;
 }
 
 export interface PollSchedule {
@@ -72,11 +77,11 @@ const JITTER = 0.1;
 
 /**
  * The interval before poll number `n + 1` (n = 0 after the immediate check), given how long the
- * wait has slept so far. Pure: the unit tests walk it with an injected clock.
+ * wait has lasted so far. Pure: the unit tests walk it with an injected clock.
  */
-export function nextInterval(s: PollSchedule, n: number, sleptMs: number, random: () => number): number {
+export function nextInterval(s: PollSchedule, n: number, lastedMs: number, random: () => number): number {
   const first = s.firstMs ?? 250;
-  const remaining = s.expectedMs !== undefined ? s.expectedMs - sleptMs : 0;
+  const remaining = s.expectedMs !== undefined ? s.expectedMs - lastedMs : 0;
   const limit = Math.max(s.capMs, remaining / 4);
   const base = Math.min(first * 2 ** Math.min(n, 30), limit);
   return Math.max(1, Math.floor(base * (1 - JITTER * random())));
@@ -102,9 +107,11 @@ export async function pollUntil<T>(o: PollOptions<T>): Promise<T> {
   const { timeoutMs = 600_000 } = o;
   const random = o.random ?? Math.random;
   const started = o.now();
-  // What the schedule has slept, not the wall clock: under ECSCTL_POLL_SCALE (the time model) the
-  // sleeps are scaled but this stays in AWS time, so the stretch before `expectedMs` keeps its shape.
-  let slept = 0;
+  // How long the wait has lasted in AWS time, for the stretch before `expectedMs`: the wall clock,
+  // calls included (AWS's ~90 s run from the deletion, not from our sleeps: counting only the
+  // sleeps put the dense end of a 90 s wait ~5 s late, fifteen describe calls later), divided by
+  // ECSCTL_POLL_SCALE under the time model, whose sleeps are scaled.
+  const lasted = () => (o.now() - started) / (o.scale ?? 1);
   for (let n = 0; ; n++) {
     const value = await o.read();
     const elapsed = o.now() - started;
@@ -116,8 +123,7 @@ export async function pollUntil<T>(o: PollOptions<T>): Promise<T> {
         ...(o.emulatorHint ? { emulatorHint: o.emulatorHint } : {}),
       });
     }
-    const interval = Math.min(nextInterval(o.schedule, n, slept, random), Math.max(1, timeoutMs - elapsed));
-    slept += interval;
+    const interval = Math.min(nextInterval(o.schedule, n, lasted(), random), Math.max(1, timeoutMs - elapsed));
     await o.sleep(interval);
   }
 }

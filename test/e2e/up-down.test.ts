@@ -80,7 +80,7 @@ describe('up → status → down', () => {
     expect(plan.code, plan.stderr).toBe(0);
     expect(recorder.calls).toHaveLength(0);
     // Network discovery alone first; the rest of the first wave follows CreateLoadBalancer.
-    expect(plan.stdout).toMatch(/^wave 1:\n  default VPC and subnets: /m);
+    expect(plan.stdout).toMatch(/^wave 1:\n {2}default VPC and subnets: /m);
     expect(plan.stdout).toMatch(/wave 4 \(\d+ in parallel\)/);
     expect(plan.stdout).toMatch(/ECR repository: create {3}after loadBalancer/);
     expect(plan.stdout).toContain('$ aws elbv2 create-load-balancer --name web-lb');

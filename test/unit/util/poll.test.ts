@@ -6,7 +6,14 @@ import { nextInterval, pollUntil, WAITS, type PollSchedule } from '../../../src/
  * A clock that only moves when the poll loop sleeps, and a resource that becomes ready at
  * `readyAtMs`: returns every read's time and every sleep, as the loop did them.
  */
-async function walk(schedule: PollSchedule, readyAtMs: number, random: () => number, timeoutMs = 900_000) {
+async function walk(
+  schedule: PollSchedule,
+  readyAtMs: number,
+  random: () => number,
+  timeoutMs = 900_000,
+  /** How long each describe call takes, and ECSCTL_POLL_SCALE (sleeps last `scale` of what is asked). */
+  { callMs = 0, scale = 1 } = {},
+) {
   let now = 0;
   const reads: number[] = [];
   const sleeps: number[] = [];
@@ -17,12 +24,15 @@ async function walk(schedule: PollSchedule, readyAtMs: number, random: () => num
     now: () => now,
     sleep: async (ms) => {
       sleeps.push(ms);
-      now += ms;
+      now += ms * scale;
     },
     random,
+    scale,
     read: async () => {
       reads.push(now);
-      return now >= readyAtMs;
+      const ready = now >= readyAtMs;
+      now += callMs;
+      return ready;
     },
     done: (ready) => ready,
   });
@@ -91,6 +101,20 @@ describe('pollUntil schedule', () => {
       const { reads, lateMs } = await walk(schedule, readyAt, mostJitter);
       expect(reads.length).toBeLessThanOrEqual(calls);
       expect(lateMs).toBeLessThanOrEqual(schedule.capMs);
+    }
+  });
+
+  it("counts the calls' own time, and the scaled sleeps of the time model, as time waited", async () => {
+    // 1 s per describe call: at 90 s the schedule knows 90 s have gone by, so the interfaces
+    // are seen at most one cap late, not a stretched quarter of a believed remainder later.
+    for (const random of [noJitter, mostJitter]) {
+      expect(
+        (await walk(WAITS.loadBalancerInterfaces, 90_000, random, 900_000, { callMs: 1_000 })).lateMs,
+      ).toBeLessThanOrEqual(WAITS.loadBalancerInterfaces.capMs + 1_000);
+      // At 1:20 (ECSCTL_POLL_SCALE 0.05) the same wait in wall time: 4.5 s, at most a 0.1 s cap late.
+      const scaled = await walk(WAITS.loadBalancerInterfaces, 4_500, random, 900_000, { callMs: 15, scale: 0.05 });
+      expect(scaled.lateMs).toBeLessThanOrEqual(WAITS.loadBalancerInterfaces.capMs * 0.05 + 15);
+      expect(scaled.reads.length).toBeLessThanOrEqual(21);
     }
   });
 
