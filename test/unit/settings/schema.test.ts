@@ -80,6 +80,22 @@ describe('the settings schema', () => {
     await expect(readConfigFile(path)).rejects.toThrow(UsageError);
     await expect(readConfigFile(path)).rejects.toThrow(/unknown key "waitTimeoutMs"/);
   });
+
+  // The wording comes from zod's English locale, which `zod/mini` does not load by itself
+  // (util/zod.ts does): without it each of these would read "Invalid input".
+  it.each([
+    ['{"desiredCount": "four"}', 'desiredCount: Invalid input: expected number, received string'],
+    ['{"desiredCount": 1.5}', 'desiredCount: Invalid input: expected int, received number'],
+    ['{"waitTimeout": -5}', 'waitTimeout: Too small: expected number to be >0'],
+    ['{"env": "A=b"}', 'env: Invalid input: expected array, received string'],
+    ['{"env": [1]}', 'env.0: Invalid input: expected string, received number'],
+    ['{"wait": "no"}', 'wait: Invalid input: expected boolean, received string'],
+    ['null', 'top level: Invalid input: expected object, received null'],
+    ['{"replicas": 2, "colour": 1}', 'unknown key "replicas", "colour"'],
+  ])('words a bad --config %s exactly as before', async (text, message) => {
+    const path = await configFile(text);
+    await expect(readConfigFile(path)).rejects.toThrow(new UsageError(`--config ${path}: ${message}`));
+  });
 });
 
 describe('flags and --config agree (the drift cases)', () => {

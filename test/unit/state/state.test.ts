@@ -33,6 +33,28 @@ describe('parseState', () => {
     expect(() => parseState(text, 'f')).toThrow(StateError);
     expect(() => parseState(text, 'f')).toThrow(message);
   });
+
+  // The wording after the path is zod's English locale, which util/zod.ts sets for `zod/mini`.
+  const v1 = (o: object) => JSON.stringify({ version: 1, name: 'web', region: 'us-east-1', ...o });
+  it.each([
+    [{ cluster: { name: 'web' } }, 'cluster.arn: Invalid input: expected string, received undefined'],
+    [{ name: 'w' }, 'name: Too small: expected string to have >=2 characters'],
+    [{ name: 'w'.repeat(29) }, 'name: Too big: expected string to have <=28 characters'],
+    [{ instances: { ids: [''] } }, 'instances.ids.0: Too small: expected string to have >=1 characters'],
+    [
+      { taskDefinition: { family: 'f', arn: 'a', revision: 1.5, containerName: 'c', containerPort: 80 } },
+      'taskDefinition.revision: Invalid input: expected int, received number',
+    ],
+    [{ capacity: { mode: 'spot' } }, 'capacity.mode: Invalid option: expected one of "instances"|"asg"'],
+    [
+      { certificate: { arn: 'a', requested: 'yes' } },
+      'certificate.requested: Invalid input: expected boolean, received string',
+    ],
+  ])('words an invalid section %j exactly as before', (section, message) => {
+    expect(() => parseState(v1(section), 'f')).toThrow(
+      expect.objectContaining({ name: 'StateError', message: `state file f is invalid at ${message}` }),
+    );
+  });
 });
 
 describe('state store', () => {
