@@ -3,7 +3,7 @@
  * help text. Commander options (cli/settings-options.ts), the `--config` parser and the settings
  * type are all generated from a schema of these, so a flag and its `--config` key cannot drift.
  */
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { UsageError } from '../errors.js';
 import { issuePath, readJsonFile } from '../util/json-file.js';
 
@@ -54,21 +54,21 @@ export function flagName(flag: string): string {
   return flag.split(/[ ,]+/).find((f) => f.startsWith('--'))!;
 }
 
-const JSON_TYPE: Record<JsonKind, z.ZodType> = {
+const JSON_TYPE: Record<JsonKind, z.ZodMiniType> = {
   string: z.string(),
-  integer: z.number().int(),
+  integer: z.int(),
   number: z.number(),
   // A repeatable flag (--env KEY=VALUE …): a list of the flag's values, each checked by `parse`.
   list: z.array(z.string()),
   boolean: z.boolean(),
   // "15m" or a number of seconds, as the flag takes it.
-  duration: z.union([z.string(), z.number().positive()]),
+  duration: z.union([z.string(), z.number().check(z.positive())]),
 };
 
 /** The `--config` file's shape: every setting under its camelCase key, all optional, nothing else. */
-export function configSchema(schema: Schema): z.ZodType<Record<string, unknown>> {
-  const shape: Record<string, z.ZodType> = {};
-  for (const s of Object.values(schema)) shape[configKey(s.flag)] = JSON_TYPE[s.json].optional();
+export function configSchema(schema: Schema): z.ZodMiniType<Record<string, unknown>> {
+  const shape: Record<string, z.ZodMiniType> = {};
+  for (const s of Object.values(schema)) shape[configKey(s.flag)] = z.optional(JSON_TYPE[s.json]);
   return z.strictObject(shape);
 }
 

@@ -3,13 +3,13 @@
  * problem becomes a one-line UsageError naming the flag and the file, before any AWS call.
  */
 import { readFile } from 'node:fs/promises';
-import type { z } from 'zod';
+import type * as z from './zod.js';
 import { UsageError } from '../errors.js';
 
 export async function readJsonFile<T>(
   path: string,
   flag: string,
-  schema: z.ZodType<T>,
+  schema: z.ZodMiniType<T>,
   /** Phrases the first schema problem, e.g. "is not a task definition: containerDefinitions: …". */
   describe: (issue: z.core.$ZodIssue) => string,
 ): Promise<T> {

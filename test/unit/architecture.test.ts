@@ -1,6 +1,7 @@
 /**
  * The layout's promises, checked on the source itself: imports only run downward (nothing in
- * steps/ or orchestrate/ imports from cli/), no import cycle, and no source file over 300 lines.
+ * steps/ or orchestrate/ imports from cli/), no import cycle, zod only through util/zod.ts, and no
+ * source file over 300 lines.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -53,6 +54,22 @@ describe('source layout', () => {
     };
     for (const f of files) visit(f, []);
     expect(cycles).toEqual([]);
+  });
+
+  it("takes zod only through util/zod.ts (zod/mini with zod's English messages), as a namespace", () => {
+    // `import { z }` binds zod's namespace object, which the bundler cannot tree-shake (~430 KB of
+    // zod in the package instead of ~30 KB); `import * as z` keeps only the functions called.
+    const wrong = files
+      .filter((f) => rel(f) !== 'util/zod.ts')
+      .flatMap((f) => {
+        const text = readFileSync(f, 'utf8');
+        const direct = /from\s*'zod(\/[^']*)?'/.test(text) ? [`${rel(f)}: imports zod itself`] : [];
+        const named = [...text.matchAll(/import\s+(?:type\s+)?(.+?)\s+from\s*'[./]*(?:util\/)?zod\.js'/g)]
+          .filter((m) => !/^\*\s+as\s+\w+$/.test(m[1]!))
+          .map((m) => `${rel(f)}: import ${m[1]} from util/zod.js`);
+        return [...direct, ...named];
+      });
+    expect(wrong).toEqual([]);
   });
 
   it('keeps every source file at 300 lines or fewer', () => {

@@ -3,7 +3,7 @@
  * register-task-definition JSON. Checked here, before any AWS call.
  */
 import type { LogConfiguration, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
-import { z } from 'zod';
+import * as z from '../../util/zod.js';
 import { UsageError } from '../../errors.js';
 import * as v from '../../util/validate.js';
 import { issuePath, readJsonFile } from '../../util/json-file.js';
@@ -43,32 +43,32 @@ export function taskDefinitionFromFlags(
 }
 
 const PortMapping = z.looseObject({
-  containerPort: z.number().int().min(1).max(65535),
-  hostPort: z.number().int().min(0).max(65535).optional(),
-  protocol: z.enum(['tcp', 'udp']).optional(),
+  containerPort: z.int().check(z.gte(1), z.lte(65535)),
+  hostPort: z.optional(z.int().check(z.gte(0), z.lte(65535))),
+  protocol: z.optional(z.enum(['tcp', 'udp'])),
 });
 
 const ContainerDefinition = z.looseObject({
-  name: z.string().regex(/^[a-zA-Z0-9_-]{1,255}$/, 'container names use letters, digits, - and _'),
-  image: z.string().min(1),
-  essential: z.boolean().optional(),
-  cpu: z.number().int().min(0).optional(),
-  memory: z.number().int().min(4).optional(),
-  memoryReservation: z.number().int().min(4).optional(),
-  portMappings: z.array(PortMapping).optional(),
-  environment: z.array(z.looseObject({ name: z.string(), value: z.string() })).optional(),
-  logConfiguration: z
-    .looseObject({ logDriver: z.string().min(1), options: z.record(z.string(), z.string()).optional() })
-    .optional(),
+  name: z.string().check(z.regex(/^[a-zA-Z0-9_-]{1,255}$/, 'container names use letters, digits, - and _')),
+  image: z.string().check(z.minLength(1)),
+  essential: z.optional(z.boolean()),
+  cpu: z.optional(z.int().check(z.gte(0))),
+  memory: z.optional(z.int().check(z.gte(4))),
+  memoryReservation: z.optional(z.int().check(z.gte(4))),
+  portMappings: z.optional(z.array(PortMapping)),
+  environment: z.optional(z.array(z.looseObject({ name: z.string(), value: z.string() }))),
+  logConfiguration: z.optional(
+    z.looseObject({
+      logDriver: z.string().check(z.minLength(1)),
+      options: z.optional(z.record(z.string(), z.string())),
+    }),
+  ),
 });
 
 const TaskDefinitionFile = z.looseObject({
-  family: z
-    .string()
-    .regex(/^[a-zA-Z0-9_-]{1,255}$/, 'family names use letters, digits, - and _')
-    .optional(),
-  networkMode: z.enum(['bridge', 'host', 'awsvpc', 'none']).optional(),
-  containerDefinitions: z.array(ContainerDefinition).min(1),
+  family: z.optional(z.string().check(z.regex(/^[a-zA-Z0-9_-]{1,255}$/, 'family names use letters, digits, - and _'))),
+  networkMode: z.optional(z.enum(['bridge', 'host', 'awsvpc', 'none'])),
+  containerDefinitions: z.array(ContainerDefinition).check(z.minLength(1)),
 });
 
 /**
