@@ -186,7 +186,7 @@ export interface LbDeleteResult {
 }
 
 /**
- * Deletes listener → load balancer (waiting until it is gone) → target group (retrying
+ * Deletes the load balancer with its listeners (waiting until it is gone) → target group (retrying
  * ResourceInUse) → the LB security group when nothing else recorded uses it (retrying
  * DependencyViolation while the ALB's network interfaces linger). Every part tolerates being
  * gone already; nothing without our tag is touched. Refuses while a service is recorded.
@@ -199,8 +199,12 @@ export async function deleteLb(ctx: StepContext, o: LbDeleteOptions = {}): Promi
     });
   }
   const front = await deleteDomainFront(ctx);
-  const listener = await deleteListener(ctx);
+  // DeleteLoadBalancer takes its listeners with it (as in `down`); a listener recorded without its
+  // load balancer is deleted on its own.
+  const listenerRecorded = ctx.state.current.listener !== undefined;
+  const alone = ctx.state.current.loadBalancer ? undefined : await deleteListener(ctx);
   const loadBalancer = await deleteLoadBalancer(ctx, { timeoutMs: o.timeoutMs });
+  const listener = alone ?? (listenerRecorded && loadBalancer === 'deleted' ? 'deleted' : 'absent');
   const back = await deleteDomainBack(ctx, { timeoutMs: o.timeoutMs });
   const targetGroup = await deleteTargetGroup(ctx, { timeoutMs: o.timeoutMs });
   const securityGroup = await deleteLbSecurityGroupIfUnused(ctx, { timeoutMs: o.timeoutMs });

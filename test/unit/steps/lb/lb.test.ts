@@ -507,7 +507,7 @@ describe('listener port change', () => {
 });
 
 describe('lb delete', () => {
-  it('deletes listener → load balancer (waiting until gone) → target group → LB security group, retrying ResourceInUse and DependencyViolation', async () => {
+  it('deletes the load balancer with its listener (waiting until gone) → target group → LB security group, retrying ResourceInUse and DependencyViolation', async () => {
     tagsByArn();
     awsMock.elb.on(DescribeListenersCommand).resolves({ Listeners: [{ ListenerArn: L_ARN, Port: 80 }] });
     awsMock.elb.on(DeleteListenerCommand).resolves({});
@@ -533,17 +533,15 @@ describe('lb delete', () => {
       targetGroup: 'deleted',
       securityGroup: 'deleted',
     });
+    // DeleteLoadBalancer takes the listener with it.
     expect(names(awsMock.elb).filter((n) => n.startsWith('Delete'))).toEqual([
-      'DeleteListener',
       'DeleteLoadBalancer',
       'DeleteTargetGroup',
       'DeleteTargetGroup',
     ]);
     // The recorded ARN's tags carry the stack's tag: DeleteLoadBalancer follows them at once.
     const elbCalls = names(awsMock.elb);
-    expect(elbCalls.slice(elbCalls.indexOf('DeleteListener') + 1, elbCalls.indexOf('DeleteLoadBalancer'))).toEqual([
-      'DescribeTags',
-    ]);
+    expect(elbCalls.slice(0, elbCalls.indexOf('DeleteLoadBalancer'))).toEqual(['DescribeTags']);
     expect(awsMock.ec2).toHaveReceivedCommandTimes(DeleteSecurityGroupCommand, 3);
     // LB gone poll; ResourceInUse; 2 × DependencyViolation (from 0.25 s, doubling)
     expect(sleeps).toEqual([250, 250, 250, 500]);
@@ -604,6 +602,19 @@ describe('lb delete', () => {
     });
     expect((await deleteLb(ctx)).securityGroup).toBe('kept');
     expect(awsMock.ec2).not.toHaveReceivedCommand(DeleteSecurityGroupCommand);
+  });
+
+  it('deletes a listener recorded without its load balancer on its own', async () => {
+    tagsByArn();
+    awsMock.elb.on(DescribeListenersCommand).resolves({ Listeners: [{ ListenerArn: L_ARN, Port: 80 }] });
+    awsMock.elb.on(DeleteListenerCommand).resolves({});
+    awsMock.elb.on(DescribeLoadBalancersCommand).rejects(awsError('LoadBalancerNotFoundException'));
+    awsMock.elb.on(DescribeTargetGroupsCommand).rejects(awsError('TargetGroupNotFoundException'));
+    const { ctx, state } = testContext({ ...NETWORK, listener: { arn: L_ARN, port: 80 } });
+    const result = await deleteLb(ctx);
+    expect(result).toMatchObject({ listener: 'deleted', loadBalancer: 'absent' });
+    expect(awsMock.elb).toHaveReceivedCommandWith(DeleteListenerCommand, { ListenerArn: L_ARN });
+    expect(state.current.listener).toBeUndefined();
   });
 
   it('refuses while a service is recorded, before any call', async () => {
