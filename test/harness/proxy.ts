@@ -4,7 +4,8 @@
  * be killed between AWS acting and ecsctl recording; the fault suite answers a share of calls
  * with throttling and 503s.
  */
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import { forward, listenLoopback, readBody } from './forward.js';
 
 export interface Call {
   /** "ECS", "EC2", … from the signing scope. */
@@ -97,67 +98,39 @@ export async function startProxy(
 ): Promise<Proxy> {
   const upstream = new URL(target);
   const calls: Call[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      const body = Buffer.concat(chunks);
-      const call = operationOf(req.headers, body.toString(), req.method, req.url);
-      calls.push(call);
-      // A rule may read moto's state first (it answers later); one that throws answers 599, named.
-      const decision = await Promise.resolve(decide(call)).catch((e: unknown): Decision => ({
-        kind: 'respond',
-        status: 599,
-        body: `proxy rule failed: ${String(e)}`,
-      }));
-      if (decision.kind === 'respond') {
+  const { endpoint, close } = await listenLoopback(async (req, res) => {
+    const body = await readBody(req);
+    const call = operationOf(req.headers, body.toString(), req.method, req.url);
+    calls.push(call);
+    // A rule may read moto's state first (it answers later); one that throws answers 599, named.
+    const decision = await Promise.resolve(decide(call)).catch((e: unknown): Decision => ({
+      kind: 'respond',
+      status: 599,
+      body: `proxy rule failed: ${String(e)}`,
+    }));
+    if (decision.kind === 'respond') {
+      res.writeHead(decision.status, { 'content-type': 'application/json', ...decision.headers });
+      res.end(decision.body);
+      return;
+    }
+    const up = await forward(upstream, req, body).catch(() => undefined);
+    if (!up) {
+      res.writeHead(502);
+      res.end();
+      return;
+    }
+    call.answered = true;
+    const send = () => {
+      if (decision.kind === 'forward-then-respond') {
         res.writeHead(decision.status, { 'content-type': 'application/json', ...decision.headers });
         res.end(decision.body);
         return;
       }
-      const fwd = request(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: { ...req.headers, host: upstream.host },
-        },
-        (up) => {
-          const parts: Buffer[] = [];
-          up.on('data', (c: Buffer) => parts.push(c));
-          up.on('end', () => {
-            call.answered = true;
-            const send = () => {
-              if (decision.kind === 'forward-then-respond') {
-                res.writeHead(decision.status, { 'content-type': 'application/json', ...decision.headers });
-                res.end(decision.body);
-                return;
-              }
-              res.writeHead(up.statusCode ?? 502, up.headers);
-              res.end(Buffer.concat(parts));
-            };
-            if (decision.kind === 'delay-response') setTimeout(send, decision.ms);
-            else send();
-          });
-        },
-      );
-      fwd.on('error', () => {
-        res.writeHead(502);
-        res.end();
-      });
-      fwd.end(body);
-    });
+      res.writeHead(up.status, up.headers);
+      res.end(up.body);
+    };
+    if (decision.kind === 'delay-response') setTimeout(send, decision.ms);
+    else send();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    calls,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { endpoint, calls, close };
 }

@@ -5,7 +5,7 @@
  * answer and may rewrite it. Every call is kept, with the rule that answered it, so tests can
  * count what ecsctl sent and what the rules did.
  */
-import { createServer, request, type Server } from 'node:http';
+import { forward, listenLoopback, readBody } from '../forward.js';
 import { operationOf } from '../proxy.js';
 import type { Rule, StrictCall } from './rule.js';
 import { s3Params } from './s3.js';
@@ -31,82 +31,58 @@ export async function startStrictProxy(
 ): Promise<StrictProxy> {
   const upstream = new URL(target);
   const calls: StrictCall[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const text = body.toString();
-      const op = operationOf(req.headers, text, req.method, req.url);
-      const call: StrictCall = {
-        service: op.service,
-        operation: op.operation,
-        region: regionOf(String(req.headers.authorization ?? '')),
-        params: op.service === 'S3' ? s3Params(req.url ?? '/', req.headers) : paramsOf(op.service, text),
-        body: text,
-        at: clock(),
-      };
-      calls.push(call);
-      for (const r of rules) {
-        const d = r.enabled ? r.before?.(call, clock()) : undefined;
-        if (d?.kind === 'respond') {
-          call.answeredBy = r.id;
-          res.writeHead(d.status, { 'content-type': 'application/json', ...d.headers });
-          res.end(d.body);
-          return;
-        }
+  const { endpoint, close } = await listenLoopback(async (req, res) => {
+    const body = await readBody(req);
+    const text = body.toString();
+    const op = operationOf(req.headers, text, req.method, req.url);
+    const call: StrictCall = {
+      service: op.service,
+      operation: op.operation,
+      region: regionOf(String(req.headers.authorization ?? '')),
+      params: op.service === 'S3' ? s3Params(req.url ?? '/', req.headers) : paramsOf(op.service, text),
+      body: text,
+      at: clock(),
+    };
+    calls.push(call);
+    for (const r of rules) {
+      const d = r.enabled ? r.before?.(call, clock()) : undefined;
+      if (d?.kind === 'respond') {
+        call.answeredBy = r.id;
+        res.writeHead(d.status, { 'content-type': 'application/json', ...d.headers });
+        res.end(d.body);
+        return;
       }
-      const fwd = request(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: { ...req.headers, host: upstream.host },
-        },
-        (up) => {
-          const parts: Buffer[] = [];
-          up.on('data', (c: Buffer) => parts.push(c));
-          up.on('end', () => {
-            let out = Buffer.concat(parts);
-            const headers = { ...up.headers };
-            for (const r of rules) {
-              if (!r.after) continue;
-              const changed = r.after(call, up.statusCode ?? 0, out.toString(), clock());
-              if (typeof changed === 'string') {
-                out = Buffer.from(changed);
-                delete headers['transfer-encoding'];
-                delete headers['content-md5'];
-                delete headers['x-amz-crc32'];
-                headers['content-length'] = String(out.length);
-              }
-            }
-            res.writeHead(up.statusCode ?? 502, headers);
-            res.end(out);
-          });
-        },
-      );
-      fwd.on('error', () => {
-        res.writeHead(502);
-        res.end();
-      });
-      fwd.end(body);
-    });
+    }
+    const up = await forward(upstream, req, body).catch(() => undefined);
+    if (!up) {
+      res.writeHead(502);
+      res.end();
+      return;
+    }
+    let out = up.body;
+    const headers = { ...up.headers };
+    for (const r of rules) {
+      if (!r.after) continue;
+      const changed = r.after(call, up.status, out.toString(), clock());
+      if (typeof changed === 'string') {
+        out = Buffer.from(changed);
+        delete headers['transfer-encoding'];
+        delete headers['content-md5'];
+        delete headers['x-amz-crc32'];
+        headers['content-length'] = String(out.length);
+      }
+    }
+    res.writeHead(up.status, headers);
+    res.end(out);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     calls,
     rules,
     setEnabled(on) {
       for (const r of rules) r.enabled = on;
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
 
