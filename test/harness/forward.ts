@@ -28,8 +28,34 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** Sends the call on to `target` as received; rejects when moto cannot be reached. */
-export function forward(target: URL, req: IncomingMessage, body: Buffer): Promise<Upstream> {
+/** A proxy's own answer in JSON (a rule's refusal): status, headers, body. */
+export function answer(
+  res: ServerResponse,
+  d: { readonly status: number; readonly headers?: Record<string, string>; readonly body: string },
+): void {
+  res.writeHead(d.status, { 'content-type': 'application/json', ...d.headers });
+  res.end(d.body);
+}
+
+/**
+ * Sends the call on to `target` as received and resolves with moto's answer; when moto cannot be
+ * reached, answers 502 itself and resolves undefined.
+ */
+export async function forwardOr502(
+  target: URL,
+  req: IncomingMessage,
+  body: Buffer,
+  res: ServerResponse,
+): Promise<Upstream | undefined> {
+  const up = await forward(target, req, body).catch(() => undefined);
+  if (!up) {
+    res.writeHead(502);
+    res.end();
+  }
+  return up;
+}
+
+function forward(target: URL, req: IncomingMessage, body: Buffer): Promise<Upstream> {
   return new Promise((resolve, reject) => {
     const fwd = request(
       {

@@ -5,7 +5,7 @@
  * with throttling and 503s.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { forward, listenLoopback, readBody } from './forward.js';
+import { answer, forwardOr502, listenLoopback, readBody } from './forward.js';
 
 export interface Call {
   /** "ECS", "EC2", … from the signing scope. */
@@ -108,24 +108,12 @@ export async function startProxy(
       status: 599,
       body: `proxy rule failed: ${String(e)}`,
     }));
-    if (decision.kind === 'respond') {
-      res.writeHead(decision.status, { 'content-type': 'application/json', ...decision.headers });
-      res.end(decision.body);
-      return;
-    }
-    const up = await forward(upstream, req, body).catch(() => undefined);
-    if (!up) {
-      res.writeHead(502);
-      res.end();
-      return;
-    }
+    if (decision.kind === 'respond') return answer(res, decision);
+    const up = await forwardOr502(upstream, req, body, res);
+    if (!up) return;
     call.answered = true;
     const send = () => {
-      if (decision.kind === 'forward-then-respond') {
-        res.writeHead(decision.status, { 'content-type': 'application/json', ...decision.headers });
-        res.end(decision.body);
-        return;
-      }
+      if (decision.kind === 'forward-then-respond') return answer(res, decision);
       res.writeHead(up.status, up.headers);
       res.end(up.body);
     };

@@ -5,7 +5,7 @@
  * answer and may rewrite it. Every call is kept, with the rule that answered it, so tests can
  * count what ecsctl sent and what the rules did.
  */
-import { forward, listenLoopback, readBody } from '../forward.js';
+import { answer, forwardOr502, listenLoopback, readBody } from '../forward.js';
 import { operationOf } from '../proxy.js';
 import type { Rule, StrictCall } from './rule.js';
 import { s3Params } from './s3.js';
@@ -48,17 +48,11 @@ export async function startStrictProxy(
       const d = r.enabled ? r.before?.(call, clock()) : undefined;
       if (d?.kind === 'respond') {
         call.answeredBy = r.id;
-        res.writeHead(d.status, { 'content-type': 'application/json', ...d.headers });
-        res.end(d.body);
-        return;
+        return answer(res, d);
       }
     }
-    const up = await forward(upstream, req, body).catch(() => undefined);
-    if (!up) {
-      res.writeHead(502);
-      res.end();
-      return;
-    }
+    const up = await forwardOr502(upstream, req, body, res);
+    if (!up) return;
     let out = up.body;
     const headers = { ...up.headers };
     for (const r of rules) {
