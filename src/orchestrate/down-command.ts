@@ -28,7 +28,9 @@ export async function runDown(ctx: StepContext, progress: ProgressView, d: DownS
   // With nothing recorded (a second `down`), the tasks only look for tagged leftovers: show no
   // progress block, so the whole output is the one summary line.
   const recordsAnything = RESOURCE_KEYS.some((k) => ctx.state.current[k] !== undefined);
-  const observer: ProgressView = recordsAnything ? progress : { onChange: () => {}, finish: () => {} };
+  const observer: ProgressView = recordsAnything
+    ? withoutIdleTasks(progress, idleTasks(ctx, d))
+    : { onChange: () => {}, finish: () => {} };
   let outcomes: Record<string, TaskOutcome>;
   try {
     ({ outcomes } = await runGraph(downTasks(ctx, d), { observer, signal: ctx.signal, now: ctx.now }));
@@ -53,6 +55,33 @@ export async function runDown(ctx: StepContext, progress: ProgressView, d: DownS
     ? `stack ${ctx.state.current.name}: nothing to delete`
     : `stack ${ctx.state.current.name} is down (${formatElapsed(seconds * 1000)})${kept.length ? `; kept: ${kept.join(', ')}` : ''}`;
   return { stack: ctx.state.current.name, outcomes: details(outcomes), kept, seconds, summary };
+}
+
+/**
+ * The tasks with nothing recorded and nothing to find by tag (a stack without a domain, without an
+ * Auto Scaling group, …): they finish at once, and `down` never records anything new, so they stay
+ * that way for the whole run.
+ */
+function idleTasks(ctx: StepContext, d: DownSettings): ReadonlySet<string> {
+  return new Set(
+    downPlan(d)
+      .filter((p) => !p.byTag && p.sections.every((k) => ctx.state.current[k] === undefined))
+      .map((p) => p.id),
+  );
+}
+
+/** The progress block shows only what `down` has to delete; --json still lists every task's outcome. */
+function withoutIdleTasks(view: ProgressView, idle: ReadonlySet<string>): ProgressView {
+  return {
+    onChange: (e, all) => {
+      if (!idle.has(e.id))
+        view.onChange(
+          e,
+          all.filter((t) => !idle.has(t.id)),
+        );
+    },
+    finish: () => view.finish(),
+  };
 }
 
 export function downDryRun(globals: Globals, d: DownSettings): Promise<PlanDocument> {

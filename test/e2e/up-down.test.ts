@@ -239,6 +239,9 @@ describe('up → status → down', () => {
     const down = await cli('down', '--yes');
     expect(down.code, down.stderr).toBe(0);
     expect(down.stdout).toMatch(/stack web is down/);
+    // One line per deletion: no line for what this stack never had (a domain, an Auto Scaling group).
+    expect(down.stderr).toMatch(/load balancer security group +done/);
+    expect(down.stderr).not.toMatch(/nothing recorded|alias record|capacity provider/);
     expect(await readState()).toEqual({ version: 1, name: 'web', region: 'us-east-1' });
 
     const tagged = async () => {
