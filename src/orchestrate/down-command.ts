@@ -9,7 +9,7 @@ import type { Globals } from '../globals.js';
 import { formatElapsed } from '../util/poll.js';
 import { details, firstFailure, runGraph, type ProgressView, type TaskOutcome } from './graph.js';
 import { downEquivalents } from './explain.js';
-import { downPlan, downTasks, type DownSettings } from './down.js';
+import { downPlan, downTasks, hasNothingToDelete, type DownSettings } from './down.js';
 
 export interface DownResult {
   readonly stack: string;
@@ -57,15 +57,11 @@ export async function runDown(ctx: StepContext, progress: ProgressView, d: DownS
   return { stack: ctx.state.current.name, outcomes: details(outcomes), kept, seconds, summary };
 }
 
-/**
- * The tasks with nothing recorded and nothing to find by tag (a stack without a domain, without an
- * Auto Scaling group, …): they finish at once, and `down` never records anything new, so they stay
- * that way for the whole run.
- */
+/** The tasks with nothing to delete on this stack (no domain, no Auto Scaling group, …): they finish at once. */
 function idleTasks(ctx: StepContext, d: DownSettings): ReadonlySet<string> {
   return new Set(
     downPlan(d)
-      .filter((p) => !p.byTag && p.sections.every((k) => ctx.state.current[k] === undefined))
+      .filter((p) => hasNothingToDelete(p, ctx.state.current))
       .map((p) => p.id),
   );
 }

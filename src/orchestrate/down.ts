@@ -70,6 +70,10 @@ export interface PlannedDownTask {
   readonly after?: readonly DownTaskId[];
 }
 
+/** Nothing recorded for it and nothing to find by tag: the task finishes at once, and stays so (down records nothing new). */
+export const hasNothingToDelete = (p: PlannedDownTask, state: State): boolean =>
+  !p.byTag && p.sections.every((k) => state[k] === undefined);
+
 /** Ordered after the load balancer's deletion (see the diagram): nothing else of theirs is urgent. */
 const BEHIND_LOAD_BALANCER: readonly DownTaskId[] = ['lowerDelay', 'autoScaling', 'repo'];
 
@@ -150,8 +154,8 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
       // DeleteLoadBalancer takes the listeners with it; a listener recorded without its load
       // balancer is deleted on its own.
       if (!c.state.current.loadBalancer) {
-        const { deleteListener } = await import('../steps/lb/listener.js');
-        return outcomeOf('deleted', `listener ${await deleteListener(c)}`);
+        const listener = await (await import('../steps/lb/listener.js')).deleteListener(c);
+        return outcomeOf(listener, `listener ${listener}`);
       }
       const sent = await (await import('../steps/lb/alb.js')).sendLoadBalancerDeletion(c);
       if (sent.outcome === 'absent') return outcomeOf('absent');
@@ -244,7 +248,7 @@ export function downTasks(ctx: StepContext, d: DownSettings): Task<DownTaskId>[]
     run: async (update, stop) => {
       // Checked before waiting for clients: a stack without an Auto Scaling group never waits
       // for that SDK package to load.
-      if (!p.byTag && p.sections.every((k) => ctx.state.current[k] === undefined)) return outcomeOf('nothing recorded');
+      if (hasNothingToDelete(p, ctx.state.current)) return outcomeOf('nothing recorded');
       await ctx.awsReady?.(SERVICES[p.id]);
       const c = taskContext(ctx, update, stop);
       try {

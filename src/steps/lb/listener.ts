@@ -159,8 +159,8 @@ async function removeListener(elb: ElasticLoadBalancingV2Client, arn: string, wh
 
 /**
  * Deletes the recorded listener. Gone (or its load balancer gone) counts as deleted; a listener
- * without our tag is never deleted. Deleting the load balancer would take it along anyway; doing
- * it first makes a partial teardown leave nothing forwarding to the target group.
+ * without our tag is never deleted. `lb delete` and `down` call it only for a listener recorded
+ * without its load balancer: DeleteLoadBalancer takes a load balancer's listeners with it.
  */
 export async function deleteListener(ctx: StepContext): Promise<'deleted' | 'absent'> {
   const recorded = ctx.state.current.listener;
