@@ -17,10 +17,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand, type S3Client } from '@aws-sdk/client-s3';
 import { startAgent, type StandinAgent } from '../../scripts/standin/agent.mjs';
 import { startScheduler, type Scheduler } from '../../scripts/standin/scheduler.mjs';
-import { verifyClients } from '../harness/aws.js';
+import { verifyClients, motoS3 } from '../harness/aws.js';
 import { BIN, cliEnv } from '../harness/cli.js';
 import { pythonExecutable, startMoto, type Moto } from '../harness/moto.js';
 import { startProxy, type Proxy } from '../harness/proxy.js';
@@ -147,12 +147,7 @@ beforeAll(async () => {
   agent = startAgent({ endpoint: moto.endpoint, intervalMs: 200 });
   scheduler = startScheduler({ endpoint: moto.endpoint, intervalMs: 200 });
   proxy = await startProxy(moto.endpoint);
-  s3 = new S3Client({
-    region: 'us-east-1',
-    endpoint: moto.endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  });
+  s3 = motoS3(moto.endpoint);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
   cwd = await mkdtemp(join(tmpdir(), 'ecsctl-e2e-ci-'));

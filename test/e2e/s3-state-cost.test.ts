@@ -4,10 +4,11 @@
  * Printed, not asserted (speed is judged in `npm run bench`); the test checks both runs succeed
  * and the S3 object holds the stack.
  */
+import { motoS3 } from '../harness/aws.js';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli } from '../harness/cli.js';
 import { startProxy, type Proxy } from '../harness/proxy.js';
@@ -19,12 +20,7 @@ let s3: S3Client;
 beforeAll(async () => {
   world = await startUpWorld();
   proxy = await startProxy(world.moto.endpoint);
-  s3 = new S3Client({
-    region: 'us-east-1',
-    endpoint: world.moto.endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  });
+  s3 = motoS3(world.moto.endpoint);
   await s3.send(new CreateBucketCommand({ Bucket: 'cost-state' }));
 }, 60_000);
 afterAll(async () => {

@@ -13,10 +13,10 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliOptions } from '../harness/cli.js';
-import { verifyClients, type VerifyClients } from '../harness/aws.js';
+import { verifyClients, type VerifyClients, motoS3 } from '../harness/aws.js';
 import { faultInjector, UNAVAILABLE } from '../harness/faults.js';
 import { COMPLETE_STACK, counts, EMPTY, inventory } from '../harness/inventory.js';
 import { runKillingAt } from '../harness/kill.js';
@@ -70,12 +70,7 @@ async function expectConverged(args: string[], opts: CliOptions): Promise<void> 
 beforeAll(async () => {
   world = await startUpWorld();
   aws = verifyClients(world.moto.endpoint);
-  s3 = new S3Client({
-    region: 'us-east-1',
-    endpoint: world.moto.endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  });
+  s3 = motoS3(world.moto.endpoint);
   await s3.send(new CreateBucketCommand({ Bucket: 'faults-state' }));
   proxy = await startProxy(world.moto.endpoint, (call) => decide(call));
 }, 60_000);

@@ -12,12 +12,12 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, runCli, spawnCli, type CliOptions } from '../harness/cli.js';
-import { verifyClients, type VerifyClients } from '../harness/aws.js';
+import { verifyClients, type VerifyClients, motoS3 } from '../harness/aws.js';
 import { holds, type Holds } from '../harness/hold.js';
 import { COMPLETE_STACK, counts, EMPTY, inventory } from '../harness/inventory.js';
 import { runKillingAt } from '../harness/kill.js';
@@ -72,12 +72,7 @@ const etag = async () => (await s3.send(new HeadObjectCommand({ Bucket: 'team-st
 beforeAll(async () => {
   world = await startUpWorld();
   aws = verifyClients(world.moto.endpoint);
-  s3 = new S3Client({
-    region: 'us-east-1',
-    endpoint: world.moto.endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  });
+  s3 = motoS3(world.moto.endpoint);
   await s3.send(new CreateBucketCommand({ Bucket: 'team-state' }));
   held = holds();
   proxy = await startProxy(

@@ -8,6 +8,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ACMClient } from '@aws-sdk/client-acm';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { S3Client } from '@aws-sdk/client-s3';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -31,3 +32,13 @@ export function verifyClients(endpoint: string, region = 'us-east-1') {
   };
 }
 export type VerifyClients = ReturnType<typeof verifyClients>;
+
+/** An S3 client straight to moto, for the s3:// state's bucket: path-style, as moto has no per-bucket DNS names. */
+export function motoS3(endpoint: string): S3Client {
+  return new S3Client({
+    region: 'us-east-1',
+    endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
+}
